@@ -1,0 +1,107 @@
+import type { TaskState } from './states.js';
+
+/**
+ * The result backend contract (ARCHITECTURE §4). Every semantic here is a case in
+ * @tq/testing's backendConformance suite.
+ */
+
+/** An error as Celery stores it, so both ecosystems can read it. */
+export interface SerializedError {
+  exc_type: string;
+  exc_message: string | unknown[];
+  exc_module: string;
+}
+
+/** The stored meta of one task, in Celery's field names. */
+export interface TaskMeta {
+  task_id: string;
+  status: TaskState;
+  /** The return value on SUCCESS, a SerializedError on FAILURE/RETRY/REVOKED, progress meta on custom states. */
+  result: unknown;
+  traceback: string | null;
+  children: unknown[];
+  /** ISO-8601, set when the state is ready. */
+  date_done: string | null;
+  /** Extended fields (Celery's result_extended); optional. */
+  name?: string | null;
+  args?: unknown[] | null;
+  kwargs?: Record<string, unknown> | null;
+  worker?: string | null;
+  retries?: number | null;
+  queue?: string | null;
+  group_id?: string | null;
+  parent_id?: string | null;
+}
+
+export interface StateUpdate {
+  status: TaskState;
+  result?: unknown;
+  traceback?: string | null;
+  children?: unknown[];
+  name?: string;
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  worker?: string;
+  retries?: number;
+  queue?: string;
+  groupId?: string;
+  parentId?: string;
+}
+
+export interface BackendCapabilities {
+  /** waitFor is woken by the store (pub/sub, LISTEN/NOTIFY) rather than by polling. */
+  push: boolean;
+  /** chordJoin is available: an atomic per-group counter deduplicated by member id. */
+  chordJoin: boolean;
+  /** saveGroup/restoreGroup keep group membership. */
+  groups: boolean;
+}
+
+export interface ChordJoinResult {
+  /** Distinct members counted so far, this one included. */
+  count: number;
+  /**
+   * True for the member whose arrival completed the group, and again for that same member if it
+   * joins twice (a redelivery); false for every other call. The body is sent by whoever sees true,
+   * with a fixed body id so a repeat send is recognised as a duplicate.
+   */
+  completed: boolean;
+}
+
+export interface WaitOptions {
+  /** Give up after this many ms with a TimeoutError; default: wait forever. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ResultBackend {
+  readonly specificationVersion: 'v1';
+  readonly name: string;
+  readonly capabilities: BackendCapabilities;
+  readonly displayUrl: string;
+  connect(): Promise<void>;
+  /**
+   * Record a state. Never overwrites SUCCESS: returns false (and writes nothing)
+   * when the stored state is SUCCESS already.
+   */
+  storeState(taskId: string, update: StateUpdate): Promise<boolean>;
+  /** The latest meta; an unknown id reads as PENDING. */
+  get(taskId: string): Promise<TaskMeta>;
+  /** Resolve with the meta once the task is in a ready state (SUCCESS, FAILURE, REVOKED). */
+  waitFor(taskId: string, options?: WaitOptions): Promise<TaskMeta>;
+  forget(taskId: string): Promise<void>;
+  saveGroup(groupId: string, taskIds: readonly string[]): Promise<void>;
+  restoreGroup(groupId: string): Promise<string[] | undefined>;
+  forgetGroup(groupId: string): Promise<void>;
+  /**
+   * Count `memberId` into group `groupId` of `size` members, atomically and at most once per member.
+   * Throws UnsupportedError where capabilities.chordJoin is false.
+   */
+  chordJoin(groupId: string, memberId: string, size: number): Promise<ChordJoinResult>;
+  close(): Promise<void>;
+}
+
+export interface BackendOptionsBase {
+  /** How long results are kept, in ms; default one day (Celery's result_expires). */
+  resultExpiresMs?: number;
+}

@@ -1,0 +1,3 @@
+export { TqError, type TqErrorOptions } from './tq-error.js';
+export * from './errors.js';
+export * from './signals.js';
