@@ -1,5 +1,10 @@
 export * from './contracts/index.js';
 export * from './errors/index.js';
+export * from './app/index.js';
+export * from './retry/index.js';
+export { toMilliseconds, type Duration } from './util/duration.js';
+export { systemClock, type Clock } from './util/clock.js';
+export { uuidGenerator, type IdGenerator } from './util/ids.js';
 export type * from './protocol/task-invocation.js';
 export {
   registerBrokerScheme,
@@ -12,3 +17,7 @@ export {
   type BackendFactory,
 } from './registry/url-registry.js';
 export { didYouMean } from './registry/did-you-mean.js';
+
+// memory:// is the embedded default, so it is always registered.
+import './memory/register.js';
+export * from './protocol/index.js';

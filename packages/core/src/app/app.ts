@@ -1,0 +1,182 @@
+import { hostname } from 'node:os';
+import type { Broker, PublishOptions } from '../contracts/broker.js';
+import type { ResultBackend } from '../contracts/backend.js';
+import type { Serializer } from '../contracts/serializer.js';
+import { createBrokerFromUrl, createBackendFromUrl } from '../registry/url-registry.js';
+import { ConfigurationError } from '../errors/errors.js';
+import { SerializerRegistry } from '../protocol/serializer-registry.js';
+import { jsonSerializer } from '../protocol/json-serializer.js';
+import { createInvocation, encodeTaskMessage } from '../protocol/task-message.js';
+import type { TaskInvocation } from '../protocol/task-invocation.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { type IdGenerator, uuidGenerator } from '../util/ids.js';
+import { type Duration, toMilliseconds } from '../util/duration.js';
+import type { AppOptions } from './app-options.js';
+import { AsyncResult } from './async-result.js';
+import { Task, type TaskArgs, type TaskFunction, type TaskResult, type TaskSender } from './task.js';
+import { TaskRegistry } from './task-registry.js';
+import { createRouter } from './task-routes.js';
+import type { ApplyOptions, TaskOptions } from './task-options.js';
+
+/** Takes over sending from the broker; see App.setDispatcher. */
+export type InvocationDispatcher = (invocation: TaskInvocation, queue: string) => Promise<void>;
+
+function seconds(duration: Duration | undefined, what: string): number | null {
+  return duration === undefined ? null : toMilliseconds(duration, what) / 1_000;
+}
+
+/**
+ * The application: its tasks, where they are sent (broker) and where results go (backend).
+ * Adapters are resolved from URLs lazily, on first use, so the adapter package only has to be
+ * imported before then.
+ */
+export class App implements TaskSender {
+  readonly tasks = new TaskRegistry();
+  readonly serializers = new SerializerRegistry();
+  readonly defaultQueue: string;
+  readonly clock: Clock;
+  readonly generateId: IdGenerator;
+  readonly origin: string;
+  private readonly serializer: Serializer;
+  private readonly route: (taskName: string) => string | undefined;
+  private brokerInstance: Broker | undefined;
+  private dispatcher: InvocationDispatcher | undefined;
+  private backendInstance: ResultBackend | undefined;
+
+  private readonly options: AppOptions;
+
+  constructor(options: AppOptions = {}) {
+    this.options = { ...options };
+    this.defaultQueue = options.defaultQueue ?? 'celery';
+    this.clock = options.clock ?? systemClock;
+    this.generateId = options.generateId ?? uuidGenerator;
+    this.origin = options.origin ?? `${process.pid}@${hostname()}`;
+    this.serializer = options.serializer ?? jsonSerializer;
+    if (!this.serializers.has(this.serializer.contentType)) this.serializers.register(this.serializer);
+    this.route = createRouter(options.taskRoutes);
+    if (typeof options.broker === 'object') this.brokerInstance = options.broker;
+    if (typeof options.backend === 'object' && options.backend !== null) this.backendInstance = options.backend;
+  }
+
+  /** The broker, built from its URL on first access. */
+  get broker(): Broker {
+    this.brokerInstance ??= createBrokerFromUrl((this.options.broker as string | undefined) ?? 'memory://');
+    return this.brokerInstance;
+  }
+
+  /** The result backend, built from its URL on first access; undefined when results are disabled. */
+  get backend(): ResultBackend | undefined {
+    if (this.options.backend === null) return undefined;
+    this.backendInstance ??= createBackendFromUrl((this.options.backend as string | undefined) ?? 'memory://');
+    return this.backendInstance;
+  }
+
+  /** Whether the broker or backend was set (by createApp or configure), rather than left to the default. */
+  isConfigured(what: 'broker' | 'backend'): boolean {
+    return this.options[what] !== undefined;
+  }
+
+  /**
+   * Replace the broker and/or backend before first use (the CLI applies --broker and
+   * TQ_BROKER_URL this way). Throws once the adapter has been created.
+   */
+  configure(options: Pick<AppOptions, 'broker' | 'backend'>): void {
+    for (const what of ['broker', 'backend'] as const) {
+      if (!(what in options)) continue;
+      const created = what === 'broker' ? this.brokerInstance : this.backendInstance;
+      if (created !== undefined && created !== options[what]) {
+        throw new ConfigurationError(`The ${what} is already in use; configure() must come before the app sends or reads anything.`);
+      }
+    }
+    if ('broker' in options) {
+      this.options.broker = options.broker;
+      if (typeof options.broker === 'object') this.brokerInstance = options.broker;
+    }
+    if ('backend' in options) {
+      this.options.backend = options.backend;
+      if (typeof options.backend === 'object' && options.backend !== null) this.backendInstance = options.backend;
+    }
+  }
+
+  /** Register a task. Argument and result types are inferred from `fn`. */
+  task<F extends TaskFunction>(name: string, fn: F, options: TaskOptions = {}): Task<TaskArgs<F>, TaskResult<F>> {
+    const task = new Task<TaskArgs<F>, TaskResult<F>>(name, fn, { ...this.options.taskDefaults, ...options }, this);
+    this.tasks.add(task);
+    return task;
+  }
+
+  /** Send a task by name, registered here or not (e.g. one implemented by a Python Celery worker). */
+  sendTask<Result = unknown>(name: string, args: unknown[] = [], options: ApplyOptions = {}): Promise<AsyncResult<Result>> {
+    const taskOptions = this.tasks.get(name)?.options ?? this.options.taskDefaults ?? {};
+    return this.sendTaskCall<Result>(name, args, taskOptions, options);
+  }
+
+  /** A result handle for a task id. */
+  asyncResult<Result = unknown>(taskId: string): AsyncResult<Result> {
+    return new AsyncResult<Result>(taskId, () => this.backend);
+  }
+
+  /** The queue a task name goes to when the call names none. */
+  queueFor(taskName: string, taskOptions: TaskOptions = {}): string {
+    return taskOptions.queue ?? this.route(taskName) ?? this.defaultQueue;
+  }
+
+  async sendTaskCall<Result>(name: string, args: unknown[], taskOptions: TaskOptions, options: ApplyOptions): Promise<AsyncResult<Result>> {
+    const now = this.clock.now();
+    const id = options.taskId ?? this.generateId();
+    const eta = options.eta !== undefined ? new Date(options.eta).getTime() : options.countdown !== undefined ? now + toMilliseconds(options.countdown, 'countdown') : null;
+    const expiresOption = options.expires ?? taskOptions.expires;
+    const expires = expiresOption === undefined ? null : expiresOption instanceof Date ? expiresOption.getTime() : now + toMilliseconds(expiresOption, 'expires');
+    const invocation = createInvocation({
+      id,
+      task: name,
+      args: [...args],
+      kwargs: options.kwargs ?? {},
+      rootId: options.rootId ?? id,
+      parentId: options.parentId ?? null,
+      groupId: options.groupId ?? null,
+      groupIndex: options.groupIndex ?? null,
+      eta,
+      expires,
+      timeLimit: [seconds(options.timeLimit ?? taskOptions.timeLimit, 'timeLimit'), seconds(options.softTimeLimit ?? taskOptions.softTimeLimit, 'softTimeLimit')],
+      ignoreResult: options.ignoreResult ?? taskOptions.ignoreResult ?? false,
+      priority: options.priority ?? taskOptions.priority ?? null,
+      origin: this.origin,
+      extraHeaders: options.headers ?? {},
+    });
+    await this.publishInvocation(invocation, options.queue ?? this.queueFor(name, taskOptions));
+    return new AsyncResult<Result>(id, () => this.backend);
+  }
+
+  /**
+   * Route every call through `dispatcher` instead of the broker (eager mode in @tq/testing runs
+   * them in-process); undefined restores the broker.
+   */
+  setDispatcher(dispatcher: InvocationDispatcher | undefined): void {
+    this.dispatcher = dispatcher;
+  }
+
+  /** Encode and publish a prepared call; a future `eta` is delivered by the broker when due. */
+  async publishInvocation(invocation: TaskInvocation, queue: string): Promise<void> {
+    if (this.dispatcher !== undefined) return this.dispatcher(invocation, queue);
+    const publishOptions: PublishOptions = { queue };
+    if (invocation.priority !== null) publishOptions.priority = invocation.priority;
+    if (invocation.eta !== null && invocation.eta > this.clock.now()) publishOptions.deliverAt = invocation.eta;
+    await this.broker.publish(encodeTaskMessage(invocation, this.serializer), publishOptions);
+  }
+
+  /** Connect broker and backend now, to fail early on a wrong URL or a server that is down. */
+  async connect(): Promise<void> {
+    await Promise.all([this.broker.connect(), this.backend?.connect()]);
+  }
+
+  /** Close the broker and backend this app created or was given. */
+  async close(): Promise<void> {
+    await Promise.all([this.brokerInstance?.close(), this.backendInstance?.close()]);
+  }
+}
+
+/** Create an app: `createApp({ broker: 'redis://127.0.0.1:6379', backend: 'redis://127.0.0.1:6379/1' })`. */
+export function createApp(options: AppOptions = {}): App {
+  return new App(options);
+}

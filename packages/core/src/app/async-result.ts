@@ -1,0 +1,80 @@
+import type { ResultBackend, TaskMeta, SerializedError } from '../contracts/backend.js';
+import { TaskState, isReadyState } from '../contracts/states.js';
+import { ConfigurationError, TaskFailedError, TaskRevokedError } from '../errors/errors.js';
+
+export interface GetOptions {
+  /** Give up after this many ms with TimeoutError. @default wait forever */
+  timeout?: number;
+  /** Throw the task's error on FAILURE/REVOKED (TaskFailedError / TaskRevokedError). @default true */
+  propagate?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Reads the backend lazily, so an app without a backend fails only when a result is asked for. */
+export type BackendSource = () => ResultBackend | undefined;
+
+/** A handle on one task call's result. `Result` is the task function's awaited return type. */
+export class AsyncResult<Result = unknown> {
+  constructor(
+    readonly id: string,
+    private readonly backendSource: BackendSource,
+  ) {}
+
+  private backend(): ResultBackend {
+    const backend = this.backendSource();
+    if (backend === undefined) {
+      throw new ConfigurationError('This app has no result backend; pass createApp({ backend: "redis://…" }) (or "memory://") to read results.');
+    }
+    return backend;
+  }
+
+  /** The stored meta in Celery's shape. */
+  info(): Promise<TaskMeta> {
+    return this.backend().get(this.id);
+  }
+
+  async state(): Promise<TaskState> {
+    return (await this.info()).status;
+  }
+
+  /** True once SUCCESS, FAILURE or REVOKED. */
+  async ready(): Promise<boolean> {
+    return isReadyState(await this.state());
+  }
+
+  async successful(): Promise<boolean> {
+    return (await this.state()) === TaskState.SUCCESS;
+  }
+
+  async failed(): Promise<boolean> {
+    return (await this.state()) === TaskState.FAILURE;
+  }
+
+  /** Wait for the result; throws TaskFailedError / TaskRevokedError when propagate (default). */
+  async get(options: GetOptions = {}): Promise<Result> {
+    const meta = await this.backend().waitFor(this.id, { timeoutMs: options.timeout, signal: options.signal });
+    if (meta.status === TaskState.SUCCESS || options.propagate === false) return meta.result as Result;
+    throw errorFromMeta(meta);
+  }
+
+  /** Delete the stored result. */
+  forget(): Promise<void> {
+    return this.backend().forget(this.id);
+  }
+
+  toString(): string {
+    return this.id;
+  }
+}
+
+function isSerializedError(value: unknown): value is SerializedError {
+  return typeof value === 'object' && value !== null && 'exc_type' in value;
+}
+
+/** The error a FAILURE or REVOKED meta stands for, as tq raises it. */
+export function errorFromMeta(meta: TaskMeta): TaskFailedError | TaskRevokedError {
+  const error = isSerializedError(meta.result) ? meta.result : undefined;
+  const message = error === undefined ? String(meta.result) : Array.isArray(error.exc_message) ? error.exc_message.map(String).join(', ') : String(error.exc_message);
+  if (meta.status === TaskState.REVOKED) return new TaskRevokedError(meta.task_id, message);
+  return new TaskFailedError(meta.task_id, error?.exc_type ?? 'Error', message, error?.exc_module, meta.traceback ?? undefined);
+}

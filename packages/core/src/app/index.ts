@@ -1,0 +1,10 @@
+export { App, createApp, type InvocationDispatcher } from './app.js';
+export type { AppOptions } from './app-options.js';
+export { Task, type TaskFunction, type TaskArgs, type TaskResult, type AnyTask, type TaskSender } from './task.js';
+export type { TaskContext } from './task-context.js';
+export type { TaskOptions, ApplyOptions } from './task-options.js';
+export { TaskRegistry } from './task-registry.js';
+export { Signature, type SignatureTarget } from './signature.js';
+export { AsyncResult, errorFromMeta, type GetOptions } from './async-result.js';
+export { createRouter, type TaskRoutes } from './task-routes.js';
+export { toCeleryOptions } from './celery-options.js';

@@ -1,0 +1,54 @@
+import type { Duration } from '../util/duration.js';
+import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { MessageHeaders } from '../contracts/message.js';
+
+/** Per-task defaults, given to app.task(). Durations are ms or strings like "10s". */
+export interface TaskOptions {
+  /** Queue the task is sent to. @default app's defaultQueue ("celery") */
+  queue?: string;
+  /** 0 (lowest) .. 255; brokers map it onto their levels. */
+  priority?: number;
+  /** Hard limit: past it the task fails with TimeLimitExceededError. */
+  timeLimit?: Duration;
+  /** Soft limit: past it the task's AbortSignal fires with SoftTimeLimitExceededError. */
+  softTimeLimit?: Duration;
+  /** Revoke without running when not started within this long after sending. */
+  expires?: Duration;
+  /** Don't store results (states are still not written). @default false */
+  ignoreResult?: boolean;
+  /** Ack after the task finishes instead of before it starts, so a crash redelivers it. @default false */
+  acksLate?: boolean;
+  /** Retry policy; with it, errors are retried automatically (see RetryPolicy.autoretryFor). */
+  retry?: RetryPolicy;
+  /**
+   * Names of the positional parameters, so keyword arguments from Celery callers map onto them.
+   * Without it, non-empty kwargs are passed as one extra trailing object argument.
+   */
+  argNames?: readonly string[];
+}
+
+/** Per-call options, given to applyAsync() or a signature. */
+export interface ApplyOptions {
+  /** Run no earlier than this long from now. */
+  countdown?: Duration;
+  /** Run no earlier than this time; wins over countdown. */
+  eta?: Date | number;
+  /** Revoke when not started by then: a Date or epoch ms, or a Duration from now. */
+  expires?: Date | Duration;
+  priority?: number;
+  queue?: string;
+  ignoreResult?: boolean;
+  timeLimit?: Duration;
+  softTimeLimit?: Duration;
+  /** Use this id instead of a generated UUID. */
+  taskId?: string;
+  /** Keyword arguments sent beside the positional ones (for Celery tasks). */
+  kwargs?: Record<string, unknown>;
+  /** Extra headers, e.g. tq_* extensions; unknown headers travel untouched. */
+  headers?: MessageHeaders;
+  /** Workflow ids, set by the canvas or when calling from inside a task. */
+  parentId?: string;
+  rootId?: string;
+  groupId?: string;
+  groupIndex?: number;
+}

@@ -1,0 +1,5 @@
+export { encodeKombuJson, decodeKombuJson, type KombuJsonOptions } from './kombu-json.js';
+export { formatPythonIsoDatetime, parseIsoDatetime } from './iso-datetime.js';
+export { createJsonSerializer, jsonSerializer, type JsonSerializerOptions } from './json-serializer.js';
+export { SerializerRegistry } from './serializer-registry.js';
+export { createInvocation, encodeTaskMessage, decodeTaskMessage } from './task-message.js';

@@ -1,0 +1,54 @@
+import { afterEach, describe, it } from 'vitest';
+import { BACKEND_CONFORMANCE_CASES, type BackendCaseDefinition, type BackendConformanceCase } from './backend/backend-cases.js';
+import { type BackendConformanceOptions, backendTimings } from './backend/backend-conformance-options.js';
+import { BackendHarness } from './backend/backend-harness.js';
+import { chordCases } from './backend/chord-cases.js';
+import { lifecycleCases } from './backend/lifecycle-cases.js';
+import { stateCases } from './backend/state-cases.js';
+import { waitCases } from './backend/wait-cases.js';
+
+// Typed as a full record: adding a name to BACKEND_CONFORMANCE_CASES without a case fails to compile.
+const BACKEND_CASES: Record<BackendConformanceCase, BackendCaseDefinition> = {
+  ...stateCases,
+  ...waitCases,
+  ...lifecycleCases,
+  ...chordCases,
+};
+
+/**
+ * Declare the result backend conformance suite (one `it` per semantic of ARCHITECTURE §4) inside
+ * the calling test file. Every test builds its own backends in a fresh random namespace and closes them.
+ */
+export function backendConformance(options: BackendConformanceOptions): void {
+  const timings = backendTimings(options);
+  const testTimeoutMs = timings.expiryToleranceMs + 4 * timings.settleTimeoutMs;
+
+  describe(`backend conformance: ${options.name}`, () => {
+    let harness: BackendHarness | undefined;
+
+    afterEach(async () => {
+      await harness?.cleanup();
+      harness = undefined;
+    });
+
+    for (const name of BACKEND_CONFORMANCE_CASES) {
+      const testCase = BACKEND_CASES[name];
+      const reason = options.skip?.[name];
+      if (reason !== undefined) {
+        it.skip(`${testCase.title} [${name}] (skipped: ${reason})`, () => undefined);
+        continue;
+      }
+      it(
+        `${testCase.title} [${name}]`,
+        async (context) => {
+          harness = new BackendHarness(options);
+          await testCase.run(harness, (note) => context.skip(note));
+        },
+        testTimeoutMs,
+      );
+    }
+  });
+}
+
+export { BACKEND_CONFORMANCE_CASES, type BackendConformanceCase } from './backend/backend-cases.js';
+export type { BackendConformanceOptions, BackendOverrides, BackendTestContext } from './backend/backend-conformance-options.js';

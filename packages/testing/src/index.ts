@@ -1,0 +1,17 @@
+export {
+  brokerConformance,
+  BROKER_CONFORMANCE_CASES,
+  type BrokerConformanceCase,
+  type BrokerConformanceOptions,
+  type BrokerTestContext,
+} from './broker-conformance.js';
+export {
+  backendConformance,
+  BACKEND_CONFORMANCE_CASES,
+  type BackendConformanceCase,
+  type BackendConformanceOptions,
+  type BackendOverrides,
+  type BackendTestContext,
+} from './backend-conformance.js';
+export { waitUntil, sleep, type WaitUntilOptions } from './wait-until.js';
+export { expectTqError } from './expect-tq-error.js';

@@ -1,0 +1,18 @@
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
+import { TqError } from '@tq/core';
+import { workerCommand } from './commands/worker-command.js';
+import { callCommand } from './commands/call-command.js';
+import { purgeCommand } from './commands/purge-command.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+const program = new Command('tq').description('tq: distributed task queue, Celery-compatible').version(version);
+program.addCommand(workerCommand(version)).addCommand(callCommand()).addCommand(purgeCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  // Typed errors already name the fix; print them plainly, without a stack.
+  const message = TqError.isInstance(error) ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`tq: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+export { Worker, createWorker, type WorkerState, type WorkerStats } from './worker.js';
+export type { WorkerOptions } from './worker-options.js';
+export type { WorkerEvents, TaskEventBase } from './worker-events.js';
+export { createLogger } from './logger.js';

@@ -1,0 +1,47 @@
+import { SoftTimeLimitExceededError, TimeLimitExceededError } from '@tq/core';
+
+export type RunOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export interface Limits {
+  /** Seconds, or null. */
+  hard: number | null;
+  soft: number | null;
+}
+
+/**
+ * Run `body` under Celery-style time limits. The soft limit aborts `controller` with
+ * SoftTimeLimitExceededError so the task can clean up; the hard limit settles the run as failed
+ * with TimeLimitExceededError. An async function cannot be killed in-process: past the hard limit
+ * it is abandoned (its signal aborted), and its eventual result is ignored.
+ */
+export async function runWithLimits(body: () => unknown, controller: AbortController, limits: Limits): Promise<RunOutcome> {
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const run = Promise.resolve().then(body);
+    if (limits.soft !== null) {
+      const soft = limits.soft;
+      timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceededError(soft)), soft * 1_000));
+    }
+    const racers: Promise<unknown>[] = [run];
+    if (limits.hard !== null) {
+      const hard = limits.hard;
+      racers.push(
+        new Promise((_, reject) => {
+          timers.push(
+            setTimeout(() => {
+              const error = new TimeLimitExceededError(hard);
+              controller.abort(error);
+              reject(error);
+            }, hard * 1_000),
+          );
+        }),
+      );
+    }
+    run.catch(() => undefined); // an abandoned run must not surface as an unhandled rejection
+    return { ok: true, value: await Promise.race(racers) };
+  } catch (error) {
+    return { ok: false, error };
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+  }
+}

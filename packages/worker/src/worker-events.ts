@@ -1,0 +1,23 @@
+import type { DeadLetterReason } from '@tq/core';
+
+export interface TaskEventBase {
+  id: string;
+  name: string;
+  queue: string;
+}
+
+/** What a Worker emits, for progress displays, metrics and tests. */
+export interface WorkerEvents {
+  'task-received': [TaskEventBase];
+  'task-started': [TaskEventBase];
+  'task-succeeded': [TaskEventBase & { result: unknown; runtimeMs: number }];
+  'task-failed': [TaskEventBase & { error: unknown; runtimeMs: number }];
+  'task-retried': [TaskEventBase & { error: unknown; retries: number; delayMs: number }];
+  'task-revoked': [TaskEventBase & { reason: string }];
+  'task-rescheduled': [TaskEventBase & { eta: number }];
+  'task-ignored': [TaskEventBase];
+  /** A message that could not run (malformed, unknown task, Reject) went to the dead-letter place. */
+  'message-rejected': [{ queue: string; reason: DeadLetterReason; requeued: boolean }];
+  /** Something failed that the worker survived (a backend write, an ack). */
+  'worker-error': [{ error: unknown; context: string }];
+}

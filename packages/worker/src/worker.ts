@@ -1,0 +1,175 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { ConfigurationError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
+import { createLogger } from './logger.js';
+import { DeliveryProcessor } from './process-delivery.js';
+import type { WorkerEvents } from './worker-events.js';
+import type { WorkerOptions } from './worker-options.js';
+
+export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface WorkerStats {
+  received: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  rejected: number;
+  active: number;
+  buffered: number;
+}
+
+/**
+ * Consumes tasks from the app's broker and runs them, `concurrency` at a time, holding at most
+ * `prefetch` unacked deliveries. Warm stop: stop receiving, return what has not started, let running
+ * tasks finish up to the shutdown timeout. Cold stop: abort running tasks and return what is unsettled.
+ */
+export class Worker extends EventEmitter<WorkerEvents> {
+  readonly queues: readonly string[];
+  readonly concurrency: number;
+  readonly prefetch: number;
+  readonly hostname: string;
+  readonly logger: Logger;
+  private readonly shutdownTimeoutMs: number;
+  private readonly processor: DeliveryProcessor;
+  private readonly running = new Set<AbortController>();
+  private readonly buffered: Delivery[] = [];
+  private readonly idleWaiters: Array<() => void> = [];
+  private consumer: Consumer | undefined;
+  private active = 0;
+  private stopping: Promise<void> | undefined;
+  private currentState: WorkerState = 'idle';
+  readonly stats: WorkerStats = { received: 0, succeeded: 0, failed: 0, retried: 0, rejected: 0, active: 0, buffered: 0 };
+
+  constructor(
+    readonly app: App,
+    options: WorkerOptions = {},
+  ) {
+    super();
+    this.queues = options.queues !== undefined && options.queues.length > 0 ? [...options.queues] : [app.defaultQueue];
+    this.concurrency = options.concurrency ?? 10;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new ConfigurationError(`concurrency must be a positive integer, got ${options.concurrency}.`);
+    this.prefetch = options.prefetch ?? this.concurrency * 4;
+    if (!Number.isInteger(this.prefetch) || this.prefetch < this.concurrency) {
+      throw new ConfigurationError(`prefetch (${options.prefetch}) must be an integer of at least concurrency (${this.concurrency}); otherwise slots stay empty.`);
+    }
+    this.hostname = options.hostname ?? `tq@${hostname()}`;
+    this.shutdownTimeoutMs = toMilliseconds(options.shutdownTimeout ?? 30_000, 'shutdownTimeout');
+    this.logger = createLogger(options);
+    this.processor = new DeliveryProcessor({
+      app,
+      hostname: this.hostname,
+      trackStarted: options.trackStarted ?? true,
+      logger: this.logger,
+      running: this.running,
+      // EventEmitter's typing cannot follow a generic event name through a rest parameter.
+      emit: (event, ...args) => (this.emit as (name: string, ...values: unknown[]) => boolean).call(this, event, ...args),
+    });
+    this.on('task-received', () => this.stats.received++);
+    this.on('task-succeeded', () => this.stats.succeeded++);
+    this.on('task-failed', () => this.stats.failed++);
+    this.on('task-retried', () => this.stats.retried++);
+    this.on('message-rejected', () => this.stats.rejected++);
+  }
+
+  get state(): WorkerState {
+    return this.currentState;
+  }
+
+  /** Connect and start consuming. */
+  async start(): Promise<void> {
+    if (this.currentState !== 'idle') throw new ConfigurationError(`Worker is ${this.currentState}; create a new Worker to start again.`);
+    this.currentState = 'running';
+    await this.app.connect();
+    this.consumer = await this.app.broker.consume(this.queues, (delivery) => this.receive(delivery), {
+      prefetch: this.prefetch,
+      onError: (error) => {
+        this.emit('worker-error', { error, context: 'consumer' });
+        this.logger.warn({ err: error }, 'consumer error (recovering)');
+      },
+    });
+    this.logger.info({ queues: this.queues, concurrency: this.concurrency, prefetch: this.prefetch }, 'worker ready');
+  }
+
+  /** Resolves when nothing is running or buffered in this worker. */
+  onIdle(): Promise<void> {
+    if (this.active === 0 && this.buffered.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Warm stop by default; `{ cold: true }` aborts running tasks at once. Idempotent. */
+  stop(options: { cold?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    if (options.cold === true) this.abortRunning();
+    this.stopping ??= this.shutdown(options.timeoutMs ?? this.shutdownTimeoutMs);
+    return this.stopping;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.currentState = 'stopping';
+    this.logger.info({ active: this.active, buffered: this.buffered.length }, 'warm shutdown: returning unstarted tasks, waiting for running ones');
+    const unstarted = this.buffered.splice(0);
+    this.refreshGauges();
+    await Promise.allSettled(unstarted.map((delivery) => delivery.nack({ requeue: true })));
+    const finished = this.onIdle();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    if ((await Promise.race([finished, timedOut])) === 'timeout') {
+      this.logger.warn({ active: this.active }, 'shutdown timeout: aborting running tasks');
+      this.abortRunning();
+    }
+    clearTimeout(timer);
+    await this.consumer?.cancel({ deadlineMs: 0 });
+    this.currentState = 'stopped';
+    this.logger.info('worker stopped');
+  }
+
+  private abortRunning(): void {
+    for (const controller of this.running) controller.abort(new Error('worker cold shutdown'));
+  }
+
+  private receive(delivery: Delivery): void {
+    if (this.currentState !== 'running') {
+      void delivery.nack({ requeue: true }).catch(() => undefined);
+      return;
+    }
+    this.buffered.push(delivery);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.buffered.length > 0 && this.currentState === 'running') {
+      const delivery = this.buffered.shift()!;
+      this.active++;
+      void this.processor
+        .process(delivery)
+        .catch(async (error: unknown) => {
+          // A broker or backend failure mid-task: give the message back rather than lose it.
+          this.emit('worker-error', { error, context: 'processing a delivery' });
+          this.logger.error({ err: error, queue: delivery.queue }, 'delivery failed; requeueing');
+          await delivery.nack({ requeue: true }).catch(() => undefined);
+        })
+        .finally(() => {
+          this.active--;
+          this.pump();
+          this.notifyIdle();
+        });
+    }
+    this.refreshGauges();
+  }
+
+  private refreshGauges(): void {
+    this.stats.active = this.active;
+    this.stats.buffered = this.buffered.length;
+  }
+
+  private notifyIdle(): void {
+    this.refreshGauges();
+    if (this.active !== 0 || this.buffered.length !== 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** Create a worker for an app: `await createWorker(app, { concurrency: 16 }).start()`. */
+export function createWorker(app: App, options?: WorkerOptions): Worker {
+  return new Worker(app, options);
+}
