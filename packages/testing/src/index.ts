@@ -15,3 +15,5 @@ export {
 } from './backend-conformance.js';
 export { waitUntil, sleep, type WaitUntilOptions } from './wait-until.js';
 export { expectTqError } from './expect-tq-error.js';
+export { enableEager, type EagerMode } from './eager.js';
+export { startTestWorker, type TestWorker } from './test-worker.js';

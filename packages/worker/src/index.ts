@@ -2,3 +2,4 @@ export { Worker, createWorker, type WorkerState, type WorkerStats } from './work
 export type { WorkerOptions } from './worker-options.js';
 export type { WorkerEvents, TaskEventBase } from './worker-events.js';
 export { createLogger } from './logger.js';
+export { DeliveryProcessor, type ProcessorDeps } from './process-delivery.js';

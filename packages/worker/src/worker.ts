@@ -36,6 +36,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly buffered: Delivery[] = [];
   private readonly idleWaiters: Array<() => void> = [];
   private consumer: Consumer | undefined;
+  /** Keeps the process alive while running, as a server would, even when the broker holds no socket (memory://). */
+  private keepAlive: NodeJS.Timeout | undefined;
   private active = 0;
   private stopping: Promise<void> | undefined;
   private currentState: WorkerState = 'idle';
@@ -80,14 +82,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async start(): Promise<void> {
     if (this.currentState !== 'idle') throw new ConfigurationError(`Worker is ${this.currentState}; create a new Worker to start again.`);
     this.currentState = 'running';
-    await this.app.connect();
-    this.consumer = await this.app.broker.consume(this.queues, (delivery) => this.receive(delivery), {
-      prefetch: this.prefetch,
-      onError: (error) => {
-        this.emit('worker-error', { error, context: 'consumer' });
-        this.logger.warn({ err: error }, 'consumer error (recovering)');
-      },
-    });
+    this.keepAlive = setInterval(() => undefined, 2 ** 30);
+    try {
+      await this.app.connect();
+      this.consumer = await this.app.broker.consume(this.queues, (delivery) => this.receive(delivery), {
+        prefetch: this.prefetch,
+        onError: (error) => {
+          this.emit('worker-error', { error, context: 'consumer' });
+          this.logger.warn({ err: error }, 'consumer error (recovering)');
+        },
+      });
+    } catch (error) {
+      clearInterval(this.keepAlive);
+      this.currentState = 'stopped';
+      throw error;
+    }
     this.logger.info({ queues: this.queues, concurrency: this.concurrency, prefetch: this.prefetch }, 'worker ready');
   }
 
@@ -119,6 +128,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     clearTimeout(timer);
     await this.consumer?.cancel({ deadlineMs: 0 });
+    clearInterval(this.keepAlive);
     this.currentState = 'stopped';
     this.logger.info('worker stopped');
   }

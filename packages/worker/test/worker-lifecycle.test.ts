@@ -81,3 +81,13 @@ describe('worker: acknowledgement and shutdown', () => {
     expect(() => new Worker(app, { concurrency: 0 })).toThrow(/positive integer/);
   });
 });
+
+describe('worker: start-up errors', () => {
+  it('rejects start() with the typed error and ends stopped when the broker URL is wrong', async () => {
+    const { createApp } = await import('@tq/core');
+    const app = createApp({ broker: 'amqp-typo://127.0.0.1' });
+    const worker = new Worker(app, { logLevel: 'silent' });
+    await expect(worker.start()).rejects.toMatchObject({ code: 'TQ_UNKNOWN_SCHEME' });
+    expect(worker.state).toBe('stopped');
+  });
+});

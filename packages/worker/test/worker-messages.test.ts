@@ -55,7 +55,7 @@ describe('worker: timing', () => {
 
   it('hands a message with a future eta (as Celery sends it) back to the broker instead of holding it', async () => {
     const app = testApp();
-    const stamp = app.task('tasks.stamp', () => Date.now());
+    app.task('tasks.stamp', () => Date.now());
     const worker = testWorker(app);
     const rescheduled: number[] = [];
     worker.on('task-rescheduled', (event) => rescheduled.push(event.eta));

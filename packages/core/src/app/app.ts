@@ -37,7 +37,8 @@ export class App implements TaskSender {
   readonly clock: Clock;
   readonly generateId: IdGenerator;
   readonly origin: string;
-  private readonly serializer: Serializer;
+  /** Encodes outgoing messages; incoming ones are decoded through `serializers` by content type. */
+  readonly serializer: Serializer;
   private readonly route: (taskName: string) => string | undefined;
   private brokerInstance: Broker | undefined;
   private dispatcher: InvocationDispatcher | undefined;

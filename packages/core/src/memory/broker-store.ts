@@ -45,6 +45,7 @@ export class BrokerStore {
   private readonly consumers: DispatchTarget[] = [];
   private readonly schedule: DelaySchedule<StoredMessage>;
   private dispatchQueued = false;
+  private dispatching = false;
   private consumerCursor = 0;
 
   constructor(readonly clock: Clock) {
@@ -137,16 +138,27 @@ export class BrokerStore {
    * publishes or acks must not re-enter the broker's bookkeeping half-way through.
    */
   requestDispatch(): void {
-    if (this.dispatchQueued) return;
+    // During a pass, requests come from handlers; the pass keeps going while handlers run, so it sees them.
+    if (this.dispatchQueued || this.dispatching) return;
     this.dispatchQueued = true;
     queueMicrotask(() => this.dispatch());
   }
 
   private dispatch(): void {
     this.dispatchQueued = false;
+    this.dispatching = true;
+    try {
+      this.dispatchPass();
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private dispatchPass(): void {
     let delivered = 0;
     // Each round offers every consumer at most one message, so consumers of one queue take turns;
-    // the starting consumer rotates so no one is always first.
+    // the starting consumer rotates so no one is always first. A round where no consumer took a
+    // message ran no handler, so nothing new can have become available: the pass is done.
     for (let progress = true; progress; ) {
       progress = false;
       const round = [...this.consumers];
@@ -158,6 +170,7 @@ export class BrokerStore {
         progress = true;
         delivered += 1;
         if (delivered >= MAX_DELIVERIES_PER_PASS) {
+          // A macrotask, not a microtask, so timers and I/O run before the next pass.
           this.dispatchQueued = true;
           setImmediate(() => this.dispatch());
           return;

@@ -54,7 +54,7 @@ export const chordCases: BackendCaseTable<'chord-join-exactly-once' | 'chord-joi
     title: 'counts each member once: a repeat of the completing member sees completed again, any other repeat does not',
     async run(h, skip) {
       const backend = await h.backend();
-      if (!backend.capabilities.chordJoin) skip('capabilities.chordJoin is false');
+      if (!backend.capabilities.chordJoin) return skip('capabilities.chordJoin is false');
       const groupId = randomUUID();
       const join = (memberId: string): Promise<ChordJoinResult> => backend.chordJoin(groupId, memberId, 3);
       expect(await join('a')).toEqual({ count: 1, completed: false });

@@ -42,7 +42,7 @@ export const lifecycleCases: BackendCaseTable<'expiry' | 'forget' | 'groups' | '
     title: 'saves, restores and forgets group membership by group id',
     async run(h, skip) {
       const backend = await h.backend();
-      if (!backend.capabilities.groups) skip('capabilities.groups is false');
+      if (!backend.capabilities.groups) return skip('capabilities.groups is false');
       const groupId = randomUUID();
       const members = [randomUUID(), randomUUID(), randomUUID()];
       expect(await backend.restoreGroup(groupId)).toBeUndefined();

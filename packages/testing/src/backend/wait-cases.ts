@@ -105,7 +105,7 @@ export const waitCases: BackendCaseTable<'wait-for-later-store' | 'wait-for-alre
     title: `wakes waitFor by push when capabilities.push: within ${PUSH_LATENCY_MS} ms of the store, without polling get`,
     async run(h, skip) {
       const waiter = await h.backend();
-      if (!waiter.capabilities.push) skip('capabilities.push is false');
+      if (!waiter.capabilities.push) return skip('capabilities.push is false');
       const writer = await h.backend();
       const reads = countGetCalls(waiter);
 

@@ -90,7 +90,7 @@ export const deliveryCases: BrokerCaseTable<
     title: 'dead-letters a rejected message with its reason and original body',
     async run(h, skip) {
       const broker = await h.broker();
-      if (!broker.capabilities.deadLetter) skip('capabilities.deadLetter is false');
+      if (!broker.capabilities.deadLetter) return skip('capabilities.deadLetter is false');
       const queue = h.queue(broker, 'reject');
       const before = Date.now();
       await broker.publish(textMessage('poison'), { queue });
@@ -133,7 +133,7 @@ export const deliveryCases: BrokerCaseTable<
     title: "redelivers a lost consumer's unacked message to another consumer, marked redelivered",
     async run(h, skip) {
       const doomed = await h.broker();
-      if (!doomed.capabilities.redeliveryOnConsumerLoss) skip('capabilities.redeliveryOnConsumerLoss is false');
+      if (!doomed.capabilities.redeliveryOnConsumerLoss) return skip('capabilities.redeliveryOnConsumerLoss is false');
       const queue = h.queue(doomed, 'consumer-loss');
       await doomed.publish(textMessage('survivor'), { queue });
       const lost = await h.consume(doomed, [queue], 1);

@@ -12,7 +12,7 @@ export const orderingCases: BrokerCaseTable<'delayed-delivery' | 'priority-order
     title: `holds a message published with deliverAt ${DELAY_MS} ms ahead as delayed, and delivers it no earlier than that`,
     async run(h, skip) {
       const broker = await h.broker();
-      if (broker.capabilities.delayedDelivery === false) skip('capabilities.delayedDelivery is false');
+      if (broker.capabilities.delayedDelivery === false) return skip('capabilities.delayedDelivery is false');
       const queue = h.queue(broker, 'delayed');
       const deliverAt = Date.now() + DELAY_MS;
       await broker.publish(textMessage('later'), { queue, deliverAt });
@@ -33,8 +33,8 @@ export const orderingCases: BrokerCaseTable<'delayed-delivery' | 'priority-order
     async run(h, skip) {
       const broker = await h.broker();
       const { priority } = broker.capabilities;
-      if (priority === false) skip('capabilities.priority is false');
-      if (priority.levels < 2) skip(`capabilities.priority has ${priority.levels} level`);
+      if (priority === false) return skip('capabilities.priority is false');
+      if (priority.levels < 2) return skip(`capabilities.priority has ${priority.levels} level`);
       const queue = h.queue(broker, 'priority');
       // 0 and 255 land in the lowest and highest level whatever the adapter's level count.
       const published: [string, number][] = [
@@ -55,7 +55,7 @@ export const orderingCases: BrokerCaseTable<'delayed-delivery' | 'priority-order
     title: 'rejects publishing with a priority with UnsupportedError when capabilities.priority is false',
     async run(h, skip) {
       const broker = await h.broker();
-      if (broker.capabilities.priority !== false) skip('capabilities.priority is set');
+      if (broker.capabilities.priority !== false) return skip('capabilities.priority is set');
       const queue = h.queue(broker, 'no-priority');
       await expectTqError(() => broker.publish(textMessage('urgent'), { queue, priority: 9 }), 'TQ_UNSUPPORTED');
       expect(await broker.stats(queue)).toEqual(EMPTY);
