@@ -18,6 +18,12 @@ describe('typed errors', () => {
     expect(TqError.isInstance(new UnknownTaskError('a'))).toBe(true);
   });
 
+  it('check the subclass when called on one', () => {
+    expect(UnknownTaskError.isInstance(new UnknownTaskError('a'))).toBe(true);
+    expect(UnknownTaskError.isInstance(new BrokerError('down'))).toBe(false);
+    expect(BrokerError.isInstance(Object.assign(new Error('x'), { [Symbol.for('tq.error')]: true, name: 'BrokerError' }))).toBe(true);
+  });
+
   it('name the fix for an unknown task and list registered ones', () => {
     const error = new UnknownTaskError('tasks.ad', ['tasks.add', 'tasks.mul']);
     expect(error.message).toContain('Registered tasks: tasks.add, tasks.mul');

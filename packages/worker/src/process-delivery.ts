@@ -161,7 +161,7 @@ export class DeliveryProcessor {
         throw new Retry(options);
       },
       updateState: async (state, meta) => {
-        await this.store(invocation.id, { status: state as TaskState, result: meta ?? null, name: task.name });
+        await this.store(invocation.id, { status: state, result: meta ?? null, name: task.name });
       },
     };
   }

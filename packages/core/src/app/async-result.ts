@@ -1,5 +1,5 @@
 import type { ResultBackend, TaskMeta, SerializedError } from '../contracts/backend.js';
-import { TaskState, isReadyState } from '../contracts/states.js';
+import { TaskState, isReadyState, type TaskStatus } from '../contracts/states.js';
 import { ConfigurationError, TaskFailedError, TaskRevokedError } from '../errors/errors.js';
 
 export interface GetOptions {
@@ -33,7 +33,7 @@ export class AsyncResult<Result = unknown> {
     return this.backend().get(this.id);
   }
 
-  async state(): Promise<TaskState> {
+  async state(): Promise<TaskStatus> {
     return (await this.info()).status;
   }
 

@@ -1,4 +1,4 @@
-import type { TaskState } from './states.js';
+import type { TaskStatus } from './states.js';
 
 /**
  * The result backend contract (ARCHITECTURE §4). Every semantic here is a case in
@@ -15,7 +15,7 @@ export interface SerializedError {
 /** The stored meta of one task, in Celery's field names. */
 export interface TaskMeta {
   task_id: string;
-  status: TaskState;
+  status: TaskStatus;
   /** The return value on SUCCESS, a SerializedError on FAILURE/RETRY/REVOKED, progress meta on custom states. */
   result: unknown;
   traceback: string | null;
@@ -34,7 +34,7 @@ export interface TaskMeta {
 }
 
 export interface StateUpdate {
-  status: TaskState;
+  status: TaskStatus;
   result?: unknown;
   traceback?: string | null;
   children?: unknown[];

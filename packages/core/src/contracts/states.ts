@@ -14,6 +14,10 @@ export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 export const READY_STATES: ReadonlySet<TaskState> = new Set([TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED]);
 export const EXCEPTION_STATES: ReadonlySet<TaskState> = new Set([TaskState.FAILURE, TaskState.RETRY, TaskState.REVOKED]);
 
-export function isReadyState(state: TaskState): boolean {
-  return READY_STATES.has(state);
+export function isReadyState(state: TaskStatus): boolean {
+  return READY_STATES.has(state as TaskState);
 }
+
+/** A stored status: one of Celery's states, or a custom one a task set (e.g. "PROGRESS" via updateState). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `string & {}` keeps the known states in autocompletion
+export type TaskStatus = TaskState | (string & {});

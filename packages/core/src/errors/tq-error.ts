@@ -22,7 +22,12 @@ export class TqError extends Error {
     this.retryable = options.retryable ?? false;
   }
 
-  static isInstance(value: unknown): value is TqError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TQ_ERROR] === true;
+  /**
+   * `TqError.isInstance(e)` is true for any tq error; on a subclass (`UnknownTaskError.isInstance(e)`)
+   * it also requires that class's name, so it works like instanceof across package copies.
+   */
+  static isInstance<T extends TqError>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[TQ_ERROR] !== true) return false;
+    return (this as unknown) === TqError || (value as Error).name === this.name;
   }
 }

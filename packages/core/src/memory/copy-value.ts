@@ -7,7 +7,36 @@ import { ConfigurationError, SerializationError } from '../errors/errors.js';
  * to behave the same, and so tests written against them hold against the real ones.
  */
 
+/**
+ * Plain JSON-like data (primitives, arrays, plain objects) is copied by hand: it is nearly all a
+ * task queue stores, and several times faster than structuredClone, which stays the fallback
+ * for anything else (Dates, typed arrays, Maps…) and the judge of what cannot be copied.
+ */
+function copyPlain(value: unknown, what: string, depth: number): unknown {
+  if (value === null || typeof value !== 'object') {
+    return typeof value === 'function' || typeof value === 'symbol' ? cloneOrThrow(value, what) : value;
+  }
+  if (depth > 64) throw TOO_DEEP; // deep or cyclic: start over with structuredClone, which keeps cycles
+  if (Array.isArray(value)) return value.map((item) => copyPlain(item, what, depth + 1));
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return cloneOrThrow(value, what);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyPlain((value as Record<string, unknown>)[key], what, depth + 1);
+  return copy;
+}
+
+const TOO_DEEP = Symbol('too deep for the plain copy');
+
 export function copyValue<T>(value: T, what: string): T {
+  try {
+    return copyPlain(value, what, 0) as T;
+  } catch (error) {
+    if (error === TOO_DEEP) return cloneOrThrow(value, what) as T;
+    throw error;
+  }
+}
+
+function cloneOrThrow(value: unknown, what: string): unknown {
   try {
     return structuredClone(value);
   } catch (cause) {

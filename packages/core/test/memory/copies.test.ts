@@ -72,3 +72,19 @@ describe('memory adapters copy what they are given', () => {
     expect((await backend.get('t')).status).toBe('PENDING');
   });
 });
+
+describe('copyValue', () => {
+  it('copies plain data deeply, keeps Dates and bytes, and keeps cycles', async () => {
+    const { copyValue } = await import('../../src/memory/copy-value.js');
+    const original = { list: [1, { nested: 'x' }], when: new Date(0), bytes: new Uint8Array([1, 2]), none: null };
+    const copy = copyValue(original, 'test');
+    expect(copy).toEqual(original);
+    expect(copy.list[1]).not.toBe(original.list[1]);
+    expect(copy.when).toBeInstanceOf(Date);
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    const cyclicCopy = copyValue(cyclic, 'test');
+    expect(cyclicCopy.self).toBe(cyclicCopy);
+    expect(() => copyValue({ fn: () => 1 }, 'the task result')).toThrow(/Cannot store the task result/);
+  });
+});
