@@ -1,4 +1,4 @@
-import { afterEach, describe, it } from 'vitest';
+import { declareCases } from './declare-cases.js';
 import { BACKEND_CONFORMANCE_CASES, type BackendCaseDefinition, type BackendConformanceCase } from './backend/backend-cases.js';
 import { type BackendConformanceOptions, backendTimings } from './backend/backend-conformance-options.js';
 import { BackendHarness } from './backend/backend-harness.js';
@@ -23,30 +23,13 @@ export function backendConformance(options: BackendConformanceOptions): void {
   const timings = backendTimings(options);
   const testTimeoutMs = timings.expiryToleranceMs + 4 * timings.settleTimeoutMs;
 
-  describe(`backend conformance: ${options.name}`, () => {
-    let harness: BackendHarness | undefined;
-
-    afterEach(async () => {
-      await harness?.cleanup();
-      harness = undefined;
-    });
-
-    for (const name of BACKEND_CONFORMANCE_CASES) {
-      const testCase = BACKEND_CASES[name];
-      const reason = options.skip?.[name];
-      if (reason !== undefined) {
-        it.skip(`${testCase.title} [${name}] (skipped: ${reason})`, () => undefined);
-        continue;
-      }
-      it(
-        `${testCase.title} [${name}]`,
-        async (context) => {
-          harness = new BackendHarness(options);
-          await testCase.run(harness, (note) => context.skip(note));
-        },
-        testTimeoutMs,
-      );
-    }
+  declareCases({
+    title: `backend conformance: ${options.name}`,
+    names: BACKEND_CONFORMANCE_CASES,
+    cases: BACKEND_CASES,
+    skip: options.skip,
+    createHarness: () => new BackendHarness(options),
+    testTimeoutMs,
   });
 }
 

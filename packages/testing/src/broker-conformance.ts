@@ -1,4 +1,4 @@
-import { afterEach, describe, it } from 'vitest';
+import { declareCases } from './declare-cases.js';
 import { adminCases } from './broker/admin-cases.js';
 import { BROKER_CONFORMANCE_CASES, type BrokerCaseDefinition, type BrokerConformanceCase } from './broker/broker-cases.js';
 import { type BrokerConformanceOptions, brokerTimings } from './broker/broker-conformance-options.js';
@@ -24,30 +24,13 @@ export function brokerConformance(options: BrokerConformanceOptions): void {
   // Room for the slowest wait a case makes (a redelivery after a lease runs out) plus a few settles.
   const testTimeoutMs = timings.redeliveryTimeoutMs + timings.delayToleranceMs + 4 * timings.settleTimeoutMs;
 
-  describe(`broker conformance: ${options.name}`, () => {
-    let harness: BrokerHarness | undefined;
-
-    afterEach(async () => {
-      await harness?.cleanup();
-      harness = undefined;
-    });
-
-    for (const name of BROKER_CONFORMANCE_CASES) {
-      const testCase = BROKER_CASES[name];
-      const reason = options.skip?.[name];
-      if (reason !== undefined) {
-        it.skip(`${testCase.title} [${name}] (skipped: ${reason})`, () => undefined);
-        continue;
-      }
-      it(
-        `${testCase.title} [${name}]`,
-        async (context) => {
-          harness = new BrokerHarness(options);
-          await testCase.run(harness, (note) => context.skip(note));
-        },
-        testTimeoutMs,
-      );
-    }
+  declareCases({
+    title: `broker conformance: ${options.name}`,
+    names: BROKER_CONFORMANCE_CASES,
+    cases: BROKER_CASES,
+    skip: options.skip,
+    createHarness: () => new BrokerHarness(options),
+    testTimeoutMs,
   });
 }
 
