@@ -126,3 +126,26 @@ describe('worker: failures and retries', () => {
     expect(dead!.reason).toEqual({ code: 'TQ_REJECT', message: 'payload references a deleted user' });
   });
 });
+
+describe('worker: a backend that fails', () => {
+  it('requeues an acksLate task whose final state could not be stored, so the outcome is not lost', async () => {
+    const app = testApp();
+    const backend = app.backend!;
+    const realStore = backend.storeState.bind(backend);
+    let refusals = 0;
+    backend.storeState = async (taskId, update) => {
+      if (update.status === TaskState.SUCCESS && refusals++ === 0) throw new Error('backend connection reset');
+      return realStore(taskId, update);
+    };
+    let runs = 0;
+    const job = app.task('tasks.recorded', () => ++runs, { acksLate: true });
+    const worker = testWorker(app);
+    const errors: string[] = [];
+    worker.on('worker-error', (event) => errors.push(event.context));
+    await worker.start();
+    const result = await job.delay();
+    expect(await result.get({ timeout: 3_000 })).toBe(2);
+    expect(runs).toBe(2);
+    expect(errors).toEqual([`storing SUCCESS for ${result.id}`]);
+  });
+});
