@@ -82,12 +82,13 @@ export interface ResultBackend {
   connect(): Promise<void>;
   /**
    * Record a state. Never overwrites SUCCESS: returns false (and writes nothing)
-   * when the stored state is SUCCESS already.
+   * when the stored state is SUCCESS already. Extended fields (name, args, worker…) left out of
+   * an update keep their stored values.
    */
   storeState(taskId: string, update: StateUpdate): Promise<boolean>;
   /** The latest meta; an unknown id reads as PENDING. */
   get(taskId: string): Promise<TaskMeta>;
-  /** Resolve with the meta once the task is in a ready state (SUCCESS, FAILURE, REVOKED). */
+  /** Resolve with the meta once the task is in a ready state (SUCCESS, FAILURE, REVOKED); rejects with TimeoutError, or with the signal's reason on abort. */
   waitFor(taskId: string, options?: WaitOptions): Promise<TaskMeta>;
   forget(taskId: string): Promise<void>;
   saveGroup(groupId: string, taskIds: readonly string[]): Promise<void>;
@@ -95,7 +96,8 @@ export interface ResultBackend {
   forgetGroup(groupId: string): Promise<void>;
   /**
    * Count `memberId` into group `groupId` of `size` members, atomically and at most once per member.
-   * Throws UnsupportedError where capabilities.chordJoin is false.
+   * Throws UnsupportedError where capabilities.chordJoin is false, and ConfigurationError when
+   * `size` differs from the size the group was first joined with.
    */
   chordJoin(groupId: string, memberId: string, size: number): Promise<ChordJoinResult>;
   close(): Promise<void>;

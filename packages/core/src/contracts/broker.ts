@@ -24,7 +24,10 @@ export interface PublishOptions {
   /** AMQP-style routing: exchange and routing key. Brokers without exchanges route by queue. */
   exchange?: string;
   routingKey?: string;
-  /** 0 (lowest) .. 255; adapters map to their levels. Overrides properties.priority. */
+  /**
+   * 0 (lowest) .. 255; adapters map it onto their levels in equal bands, and the delivered
+   * properties.priority is the value given here. Overrides properties.priority.
+   */
   priority?: number;
   /** Deliver no earlier than this time (epoch ms). Stored broker-side, never held by a worker. */
   deliverAt?: number;
@@ -52,14 +55,18 @@ export interface Delivery {
   readonly redelivered: boolean;
   /** How many times this message has been delivered, this delivery included (1 = first). */
   readonly deliveryCount: number;
-  /** Remove the message from the broker. Settling twice is a no-op. */
+  /**
+   * Remove the message from the broker. Settling twice is a no-op, and so is settling after the
+   * consumer's lease was lost (the message has gone back to the queue and will be redelivered).
+   */
   ack(): Promise<void>;
   /** Give the message back: to the queue (`requeue`, default true), or dead-letter it when requeue is false. */
   nack(options?: { requeue?: boolean }): Promise<void>;
-  /** Move the message to the dead-letter place with the reason attached. */
+  /** Move the message to the dead-letter place with the reason attached (only where capabilities.deadLetter; otherwise it is dropped and the adapter logs the reason). */
   reject(reason: DeadLetterReason): Promise<void>;
 }
 
+/** Receives deliveries; it must not throw (a throw leaves the delivery unsettled and is reported to onError). */
 export type DeliveryHandler = (delivery: Delivery) => void;
 
 export interface ConsumeOptions {
@@ -75,7 +82,7 @@ export interface Consumer {
   readonly unsettled: number;
   /**
    * Stop receiving, then wait up to `deadlineMs` for unsettled deliveries to be settled;
-   * whatever is still unsettled after that goes back to its queue (redelivered later).
+   * whatever is still unsettled after that goes back to its queue (redelivered later). @default deadlineMs 0
    */
   cancel(options?: { deadlineMs?: number }): Promise<void>;
 }
@@ -103,7 +110,7 @@ export interface Broker {
   stats(queue: string): Promise<QueueStats>;
   /** Remove every ready and delayed message of the queue; returns how many. */
   purge(queue: string): Promise<number>;
-  /** The newest dead letters of a queue, without removing them. */
+  /** The newest dead letters of a queue, newest first, without removing them. @default limit 100 */
   deadLetters(queue: string, options?: { limit?: number }): Promise<DeadLetter[]>;
   /** Cancel consumers (returning unsettled messages after `deadlineMs`) and release connections. */
   close(options?: { deadlineMs?: number }): Promise<void>;
