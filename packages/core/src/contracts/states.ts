@@ -19,5 +19,4 @@ export function isReadyState(state: TaskStatus): boolean {
 }
 
 /** A stored status: one of Celery's states, or a custom one a task set (e.g. "PROGRESS" via updateState). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `string & {}` keeps the known states in autocompletion
 export type TaskStatus = TaskState | (string & {});
