@@ -17,3 +17,4 @@ export { waitUntil, sleep, type WaitUntilOptions } from './wait-until.js';
 export { expectTqError } from './expect-tq-error.js';
 export { enableEager, type EagerMode } from './eager.js';
 export { startTestWorker, type TestWorker } from './test-worker.js';
+export { requireServer } from './require-server.js';
