@@ -80,10 +80,14 @@ export class DeliveryProcessor {
     const base = { id: invocation.id, name: task.name, queue: delivery.queue };
     const acksLate = task.options.acksLate ?? false;
     const storeResults = !invocation.ignoreResult && !(task.options.ignoreResult ?? false);
-    if (!acksLate) await delivery.ack();
-    if (storeResults && this.deps.trackStarted) {
-      await this.store(invocation.id, { status: TaskState.STARTED, name: task.name, worker: this.deps.hostname, retries: invocation.retries, queue: delivery.queue });
-    }
+    // The early ack and the STARTED write go out together (one round trip, not two); both land
+    // before the task runs, so its own updateState() writes always come after STARTED.
+    await Promise.all([
+      acksLate ? undefined : delivery.ack(),
+      storeResults && this.deps.trackStarted
+        ? this.store(invocation.id, { status: TaskState.STARTED, name: task.name, worker: this.deps.hostname, retries: invocation.retries, queue: delivery.queue })
+        : undefined,
+    ]);
 
     this.deps.emit('task-started', base);
     const controller = new AbortController();

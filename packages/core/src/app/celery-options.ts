@@ -1,5 +1,6 @@
 import { type Duration, toMilliseconds } from '../util/duration.js';
 import type { ApplyOptions } from './task-options.js';
+import { formatPythonIsoDatetime } from '../protocol/iso-datetime.js';
 
 const DURATION_KEYS = new Set(['countdown', 'timeLimit', 'softTimeLimit']);
 
@@ -17,8 +18,12 @@ export function toCeleryOptions(options: Omit<ApplyOptions, 'kwargs'>): Record<s
     if (value === undefined) continue;
     let converted: unknown = value;
     if (DURATION_KEYS.has(key)) converted = toMilliseconds(value as Duration, key) / 1_000;
-    else if (key === 'eta') converted = new Date(value as Date | number).toISOString();
-    else if (key === 'expires') converted = value instanceof Date ? value.toISOString() : toMilliseconds(value as Duration, key) / 1_000;
+    // Python's isoformat: Celery reads a 3-digit fraction as microseconds (an eta up to 999 ms early).
+    else if (key === 'eta') converted = formatPythonIsoDatetime(new Date(value as Date | number), '+00:00');
+    // Celery 5.2 accepts only seconds or a datetime object for a signature's expires (a string makes the
+    // sending task fail, celery#7091), and JSON cannot carry a datetime: a Date becomes the seconds left
+    // at serialisation, which Celery counts from when it sends the signature.
+    else if (key === 'expires') converted = value instanceof Date ? Math.max(0, (value.getTime() - Date.now()) / 1_000) : toMilliseconds(value as Duration, key) / 1_000;
     out[snakeCase(key)] = converted;
   }
   return out;

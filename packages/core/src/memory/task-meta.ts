@@ -1,3 +1,4 @@
+import { formatPythonIsoDatetime } from '../protocol/iso-datetime.js';
 import type { StateUpdate, TaskMeta } from '../contracts/backend.js';
 import { TaskState, isReadyState } from '../contracts/states.js';
 import { copyValue } from './copy-value.js';
@@ -18,7 +19,8 @@ export function nextMeta(taskId: string, previous: TaskMeta | undefined, update:
     result: update.result === undefined ? null : copyValue(update.result, 'the task result'),
     traceback: update.traceback ?? null,
     children: update.children === undefined ? [] : copyValue(update.children, 'the task children'),
-    date_done: isReadyState(update.status) ? new Date(now).toISOString() : null,
+    // Naive UTC with microseconds, exactly as Celery writes date_done (Python reads .654Z as .000654).
+    date_done: isReadyState(update.status) ? formatPythonIsoDatetime(new Date(now), '') : null,
   };
   const extended: Partial<TaskMeta> = {
     name: update.name ?? previous?.name,

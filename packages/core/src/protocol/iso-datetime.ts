@@ -9,7 +9,7 @@
  * milliseconds are zero, otherwise six digits. `'Z'` is what kombu 5.2's JSON encoder writes for
  * UTC; `'+00:00'` is what Celery puts in `eta`/`expires` and kombu >= 5.3 in datetime markers.
  */
-export function formatPythonIsoDatetime(date: Date, utcSuffix: 'Z' | '+00:00' = '+00:00'): string {
+export function formatPythonIsoDatetime(date: Date, utcSuffix: 'Z' | '+00:00' | '' = '+00:00'): string {
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ for years 0..9999
   const millis = date.getUTCMilliseconds();
   const fraction = millis === 0 ? '' : `.${String(millis).padStart(3, '0')}000`;
