@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // The Lua scripts are read next to the bundle (../lua) through import.meta.url, which the CJS build needs shimmed.
+  shims: true,
 });

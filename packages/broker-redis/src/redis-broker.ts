@@ -1,0 +1,258 @@
+import {
+  ClosedError,
+  ConfigurationError,
+  systemClock,
+  type Broker,
+  type BrokerCapabilities,
+  type BrokerMessage,
+  type Clock,
+  type ConsumeOptions,
+  type Consumer,
+  type DeadLetter,
+  type DeliveryHandler,
+  type PublishOptions,
+  type QueueStats,
+} from '@tq/core';
+import { type Connections, newConsumerId, openConnections } from './connection.js';
+import { parseDeadLetter } from './dead-letter-record.js';
+import { asError, toBrokerError } from './errors.js';
+import { encodeEnvelope } from './kombu-envelope.js';
+import { KeyLayout } from './key-layout.js';
+import { runScript } from './lua-scripts.js';
+import { PRIORITY_LEVELS, levelOfTqPriority, validateTqPriority } from './priority-mapping.js';
+import type { RedisBrokerOptions } from './redis-broker-options.js';
+import { RedisConsumer } from './redis-consumer.js';
+
+const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_BLOCK_TIMEOUT_MS = 5_000;
+const DEFAULT_WATCHDOG_MS = 30_000;
+const DEFAULT_DELAYED_CHECK_MS = 1_000;
+const DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE = 10_000;
+const DEFAULT_DEAD_LETTER_LIMIT = 100;
+/** How long close() lets QUIT finish before dropping the connection. */
+const QUIT_TIMEOUT_MS = 1_000;
+
+/**
+ * A broker on Redis that shares kombu's queues (Python Celery producers and workers meet tq on
+ * them) and adds what kombu lacks: atomic reservation, per-consumer leases, broker-side delays and
+ * dead letters. See the README for the key layout and the design.
+ */
+export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
+  return new RedisBroker(options);
+}
+
+interface Settings {
+  readonly keyPrefix: string;
+  readonly leaseMs: number;
+  readonly renewEveryMs: number;
+  readonly blockTimeoutMs: number;
+  readonly watchdogMs: number;
+  readonly delayedCheckMs: number;
+  readonly maxDeadLettersPerQueue: number;
+  readonly clock: Clock;
+  readonly consumerIdPrefix: string | undefined;
+}
+
+class RedisBroker implements Broker {
+  readonly specificationVersion = 'v1' as const;
+  readonly name = 'redis';
+  readonly capabilities: BrokerCapabilities = {
+    priority: { levels: PRIORITY_LEVELS },
+    delayedDelivery: { maxDelayMs: Number.MAX_SAFE_INTEGER },
+    deadLetter: true,
+    redeliveryOnConsumerLoss: true,
+  };
+  readonly displayUrl: string;
+  private readonly settings: Settings;
+  private readonly connections: Connections;
+  private readonly keys: KeyLayout;
+  private readonly consumers = new Set<RedisConsumer>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: RedisBrokerOptions) {
+    this.settings = validateOptions(options);
+    this.connections = openConnections(options);
+    // The client is ours to watch: without a listener ioredis prints every reconnect attempt.
+    this.connections.client.on('error', () => undefined);
+    this.displayUrl = this.connections.displayUrl;
+    this.keys = new KeyLayout(this.settings.keyPrefix);
+  }
+
+  async connect(): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.connections.client.ping();
+    } catch (error) {
+      throw toBrokerError(asError(error), `connecting to ${this.displayUrl}`);
+    }
+  }
+
+  async publish(message: BrokerMessage, options: PublishOptions): Promise<void> {
+    this.assertOpen();
+    const queue = validateQueueName(options.queue);
+    if (!(message.body instanceof Uint8Array)) {
+      throw new ConfigurationError('message.body must be a Uint8Array (a Buffer is one); encode the payload with a serializer first.');
+    }
+    const tqPriority = validateTqPriority(options.priority, 'priority') ?? wirePriority(message.properties.priority);
+    const deliverAt = options.deliverAt;
+    if (deliverAt !== undefined && !Number.isFinite(deliverAt)) {
+      throw new ConfigurationError(`Invalid deliverAt ${deliverAt}: expected epoch milliseconds.`);
+    }
+    const level = levelOfTqPriority(tqPriority);
+    const raw = encodeEnvelope(message, { queue, level, tqPriority });
+    const queueKeys = this.keys.queue(queue);
+    try {
+      if (deliverAt !== undefined && deliverAt > this.settings.clock.now()) {
+        await this.connections.client.zadd(queueKeys.delayed, deliverAt, `${level}|${raw}`);
+        for (const consumer of this.consumers) consumer.delayedPublished(queue, deliverAt);
+      } else {
+        // LPUSH like kombu's producers: consumers take from the right, so this is the tail.
+        await this.connections.client.lpush(queueKeys.ready[level] as string, raw);
+      }
+    } catch (error) {
+      throw toBrokerError(asError(error), `publishing to "${queue}"`);
+    }
+  }
+
+  async consume(queues: readonly string[], handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
+    this.assertOpen();
+    if (!Array.isArray(queues) || queues.length === 0) {
+      throw new ConfigurationError('consume() needs at least one queue name, e.g. ["celery"].');
+    }
+    const prefetch = options.prefetch;
+    if (!Number.isInteger(prefetch) || prefetch < 1) {
+      throw new ConfigurationError(`Invalid prefetch ${prefetch}: expected a positive integer.`);
+    }
+    const { settings, connections } = this;
+    const consumer = new RedisConsumer(
+      {
+        client: connections.client,
+        keys: this.keys,
+        clock: settings.clock,
+        consumerId: newConsumerId(settings.consumerIdPrefix),
+        leaseMs: settings.leaseMs,
+        renewEveryMs: settings.renewEveryMs,
+        blockTimeoutMs: settings.blockTimeoutMs,
+        watchdogMs: settings.watchdogMs,
+        delayedCheckMs: settings.delayedCheckMs,
+        maxDeadLettersPerQueue: settings.maxDeadLettersPerQueue,
+        connectBlocking: connections.connectBlocking,
+        onStopped: (stopped) => this.consumers.delete(stopped),
+      },
+      // A queue listed twice would get twice the turns.
+      { queues: [...new Set(queues.map(validateQueueName))], handler, prefetch, onError: options.onError },
+    );
+    this.consumers.add(consumer);
+    try {
+      await consumer.start();
+    } catch (error) {
+      await consumer.cancel();
+      throw toBrokerError(asError(error), `starting a consumer of ${queues.join(', ')}`);
+    }
+    return consumer;
+  }
+
+  async stats(queue: string): Promise<QueueStats> {
+    this.assertOpen();
+    const queueKeys = this.keys.queue(validateQueueName(queue));
+    try {
+      const reply = (await runScript(
+        this.connections.client,
+        'stats',
+        [queueKeys.delayed, queueKeys.dead, queueKeys.consumers, ...queueKeys.ready],
+        [queueKeys.inFlightPrefix],
+      )) as number[];
+      const [ready = 0, inFlight = 0, delayed = 0, dead = 0] = reply;
+      return { ready, inFlight, delayed, dead };
+    } catch (error) {
+      throw toBrokerError(asError(error), `reading the stats of "${queue}"`);
+    }
+  }
+
+  async purge(queue: string): Promise<number> {
+    this.assertOpen();
+    const queueKeys = this.keys.queue(validateQueueName(queue));
+    try {
+      return Number(await runScript(this.connections.client, 'purge', [queueKeys.delayed, queueKeys.counts, ...queueKeys.ready], []));
+    } catch (error) {
+      throw toBrokerError(asError(error), `purging "${queue}"`);
+    }
+  }
+
+  async deadLetters(queue: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    this.assertOpen();
+    const name = validateQueueName(queue);
+    const limit = options.limit ?? DEFAULT_DEAD_LETTER_LIMIT;
+    if (!Number.isInteger(limit) || limit < 0) throw new ConfigurationError(`Invalid limit ${limit}: expected a non-negative integer.`);
+    if (limit === 0) return [];
+    let records: string[];
+    try {
+      records = await this.connections.client.lrange(this.keys.queue(name).dead, 0, limit - 1);
+    } catch (error) {
+      throw toBrokerError(asError(error), `reading the dead letters of "${queue}"`);
+    }
+    return records.map((record) => parseDeadLetter(record, name));
+  }
+
+  close(options: { deadlineMs?: number } = {}): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.consumers].map((consumer) => consumer.cancel({ deadlineMs: options.deadlineMs ?? 0 })));
+      const { client, ownsClient } = this.connections;
+      if (!ownsClient) return;
+      if (client.status === 'wait' || client.status === 'end') {
+        client.disconnect();
+        return;
+      }
+      // QUIT lets queued replies (the last acks) arrive; a dead connection must not hold close() up.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([client.quit().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+      client.disconnect();
+    })();
+    return this.closing;
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new ClosedError(`The Redis broker ${this.displayUrl}`);
+  }
+}
+
+function validateOptions(options: RedisBrokerOptions): Settings {
+  const leaseMs = positiveInteger(options.lease?.leaseMs, 'lease.leaseMs') ?? DEFAULT_LEASE_MS;
+  const renewEveryMs = positiveInteger(options.lease?.renewEveryMs, 'lease.renewEveryMs') ?? Math.max(1, Math.floor(leaseMs / 3));
+  if (renewEveryMs >= leaseMs) {
+    throw new ConfigurationError(`lease.renewEveryMs (${renewEveryMs}) must be shorter than lease.leaseMs (${leaseMs}), or every lease would lapse between renewals.`);
+  }
+  const keyPrefix = options.keyPrefix ?? '';
+  if (typeof keyPrefix !== 'string') throw new ConfigurationError(`Invalid keyPrefix ${JSON.stringify(keyPrefix)}: expected a string.`);
+  return {
+    keyPrefix,
+    leaseMs,
+    renewEveryMs,
+    blockTimeoutMs: positiveInteger(options.consume?.blockTimeoutMs, 'consume.blockTimeoutMs') ?? DEFAULT_BLOCK_TIMEOUT_MS,
+    watchdogMs: positiveInteger(options.consume?.watchdogMs, 'consume.watchdogMs') ?? DEFAULT_WATCHDOG_MS,
+    delayedCheckMs: positiveInteger(options.consume?.delayedCheckMs, 'consume.delayedCheckMs') ?? DEFAULT_DELAYED_CHECK_MS,
+    maxDeadLettersPerQueue: positiveInteger(options.limits?.maxDeadLettersPerQueue, 'limits.maxDeadLettersPerQueue') ?? DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE,
+    clock: options.clock ?? systemClock,
+    consumerIdPrefix: options.consumerIdPrefix,
+  };
+}
+
+function validateQueueName(queue: unknown): string {
+  if (typeof queue !== 'string' || queue === '') {
+    throw new ConfigurationError(`Invalid queue name ${JSON.stringify(queue)}: expected a non-empty string such as "celery".`);
+  }
+  return queue;
+}
+
+/** properties.priority comes from the wire, so it is clamped rather than rejected. */
+function wirePriority(value: unknown): number | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  return Math.min(255, Math.max(0, Math.round(value)));
+}
+
+function positiveInteger(value: number | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new ConfigurationError(`Invalid ${what} ${value}: expected a positive integer.`);
+  return value;
+}

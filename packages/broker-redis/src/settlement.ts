@@ -1,0 +1,34 @@
+import type { Clock } from '@tq/core';
+import type { Redis } from 'ioredis';
+import type { KeyLayout } from './key-layout.js';
+import { runScript } from './lua-scripts.js';
+import type { Settlement } from './redis-delivery.js';
+
+interface SettlementContext {
+  readonly client: Redis;
+  readonly keys: KeyLayout;
+  readonly clock: Clock;
+  readonly consumerId: string;
+  readonly maxDeadLettersPerQueue: number;
+}
+
+/**
+ * Apply a settlement to one in-flight entry. Each is a no-op when the entry is gone (settled
+ * before, given back on cancel, reaped after a lost lease), so repeating one is harmless.
+ */
+export function applySettlement(context: SettlementContext, queue: string, id: number, settlement: Settlement): Promise<unknown> {
+  const { client, keys } = context;
+  const queueKeys = keys.queue(queue);
+  const inFlight = keys.inFlight(queue, context.consumerId);
+  switch (settlement.kind) {
+    case 'ack':
+      // A plain HDEL: auto-pipelined, so the acks of one tick share a round trip.
+      return client.hdel(inFlight, String(id));
+    case 'requeue':
+      return runScript(client, 'requeue', [inFlight, queueKeys.counts, ...queueKeys.ready], [id]);
+    case 'dead-letter': {
+      const record = JSON.stringify({ queue, reason: settlement.reason, deadAt: context.clock.now() });
+      return runScript(client, 'dead-letter', [inFlight, queueKeys.dead], [id, record, context.maxDeadLettersPerQueue]);
+    }
+  }
+}
