@@ -10,6 +10,17 @@ const benchmarks: Record<string, () => Promise<string>> = {
     const runs = Number(process.env.BENCH_RUNS ?? 5);
     return summarize(await memoryThroughput({ concurrencies: [1, 100], tasks, runs }));
   },
+  // Imported on demand so the memory benchmark runs without the Redis packages built.
+  redis: async () => {
+    const { redisVsBullmq } = await import('./redis/redis-vs-bullmq.js');
+    return redisVsBullmq({
+      runs: Number(process.env.BENCH_RUNS ?? 3),
+      tasks: Number(process.env.BENCH_TASKS ?? 20_000),
+      concurrencies: [1, 10, 100],
+      latencyCount: Number(process.env.BENCH_LATENCY_COUNT ?? 1_000),
+      latencyRate: 200,
+    });
+  },
 };
 
 const wanted = process.argv.slice(2).filter((arg) => arg !== '--');

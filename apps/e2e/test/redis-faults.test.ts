@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createApp, TaskState, type App, type AsyncResult } from '@tq/core';
+import { createRedisBackend } from '@tq/backend-redis';
+import { createRedisBroker } from '@tq/broker-redis';
+import { requireServer, waitUntil } from '@tq/testing';
+import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './worker-process.js';
+
+const SHARED_REDIS = 'redis://127.0.0.1:6379/0';
+const redisUp = await requireServer('Redis 127.0.0.1:6379', async () => {
+  const client = new Redis(SHARED_REDIS, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await client.connect();
+    await client.ping();
+  } finally {
+    client.disconnect();
+  }
+});
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+function producer(url: string, keyPrefix: string): App {
+  const app = createApp({ broker: createRedisBroker({ url, keyPrefix }), backend: createRedisBackend({ url, keyPrefix }) });
+  cleanups.push(() => app.close());
+  return app;
+}
+
+function worker(env: Record<string, string>): WorkerProcess {
+  const process = startWorkerProcess(env);
+  cleanups.push(() => stopWorkerProcess(process));
+  return process;
+}
+
+async function countSucceeded(results: AsyncResult<unknown>[]): Promise<number> {
+  const states = await Promise.all(results.map((result) => result.state()));
+  return states.filter((state) => state === TaskState.SUCCESS).length;
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+    cursor = next;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== '0');
+  client.disconnect();
+}
+
+describe.runIf(redisUp)('fault tolerance on Redis (real worker processes)', () => {
+  it('loses no acksLate task when a worker is killed with SIGKILL mid-run', async () => {
+    const keyPrefix = `e2e-kill-${randomUUID()}:`;
+    cleanups.push(() => deleteKeys(SHARED_REDIS, keyPrefix));
+    const env = { E2E_REDIS_URL: SHARED_REDIS, E2E_PREFIX: keyPrefix, E2E_LEASE_MS: '1500' };
+    const app = producer(SHARED_REDIS, keyPrefix);
+    const first = worker(env);
+    const results = await Promise.all(Array.from({ length: 200 }, (_, index) => app.sendTask<number>('e2e.work', [index, 20])));
+    await waitUntil(async () => (await countSucceeded(results)) >= 40, 30_000, { intervalMs: 100, description: '40 tasks to succeed' });
+
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    const doneAtKill = await countSucceeded(results);
+    expect(doneAtKill).toBeLessThan(200);
+
+    worker(env);
+    const values = await Promise.all(results.map((result) => result.get({ timeout: 60_000 })));
+    expect(values).toEqual(Array.from({ length: 200 }, (_, index) => index));
+  }, 120_000);
+
+  describe('with its own Redis server that the test restarts', () => {
+    let redis: PrivateRedis | undefined;
+    afterEach(async () => {
+      await redis?.destroy();
+      redis = undefined;
+    });
+
+    it('resumes by itself after Redis restarts mid-run, and loses nothing acknowledged', async () => {
+      redis = await startPrivateRedis();
+      const keyPrefix = `e2e-restart-${randomUUID()}:`;
+      const env = { E2E_REDIS_URL: redis.url, E2E_PREFIX: keyPrefix, E2E_LEASE_MS: '1500' };
+      const app = producer(redis.url, keyPrefix);
+      const survivor = worker(env);
+      const results = await Promise.all(Array.from({ length: 300 }, (_, index) => app.sendTask<number>('e2e.work', [index, 10])));
+      await waitUntil(async () => (await countSucceeded(results)) >= 60, 30_000, { intervalMs: 100, description: '60 tasks to succeed' });
+
+      await redis.stop();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await redis.start();
+
+      const values = await Promise.all(results.map((result) => result.get({ timeout: 60_000 })));
+      expect(values).toEqual(Array.from({ length: 300 }, (_, index) => index));
+      expect(survivor.child.exitCode).toBeNull(); // the same process carried on
+    }, 150_000);
+  });
+});
