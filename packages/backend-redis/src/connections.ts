@@ -36,7 +36,8 @@ export function openConnection(options: RedisBackendOptions): BackendConnection 
   }
   const url = validateUrl(options.url);
   // lazyConnect: connect() surfaces a wrong URL or a down server as one clear error instead of a background retry loop.
-  const client = new Redis(url, { lazyConnect: true, connectionName });
+  // Auto-pipelining batches the many small writes of concurrent tasks into one socket write per tick.
+  const client = new Redis(url, { lazyConnect: true, connectionName, enableAutoPipelining: true });
   // Every failure reaches the caller as a BackendError from the command or connect() that hit it;
   // without a listener ioredis would also print each reconnect attempt's error to stderr.
   client.on('error', () => undefined);
