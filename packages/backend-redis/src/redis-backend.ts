@@ -22,6 +22,7 @@ import { connectError, toBackendError } from './errors.js';
 import { chordJoin as chordJoinScript } from './lua/chord-join.js';
 import { runScript } from './lua/redis-script.js';
 import { storeIfUnchanged } from './lua/store-if-unchanged.js';
+import { storeUnlessSuccess } from './lua/store-unless-success.js';
 import type { RedisBackendOptions } from './redis-backend-options.js';
 import { ResultSubscriber } from './result-subscriber.js';
 
@@ -85,6 +86,12 @@ class RedisBackend implements ResultBackend {
     this.assertOpen();
     validateId(taskId, 'task id');
     const key = this.keys.task(taskId);
+    if (update.complete === true) {
+      // Nothing to carry over: one round trip, with SUCCESS still refused inside the script.
+      const next = encodeNextMeta(taskId, undefined, update, this.clock.now());
+      const stored = await this.run(`store the result of task ${taskId}`, () => runScript(this.client, storeUnlessSuccess, [key], [next, this.expiryArg]));
+      return stored === 1;
+    }
     for (let attempt = 1; attempt <= MAX_STORE_ATTEMPTS; attempt++) {
       const previousBytes = await this.run(`read the result of task ${taskId}`, () => this.client.getBuffer(key));
       const previous = previousBytes === null ? undefined : decodeMeta(taskId, previousBytes, key);

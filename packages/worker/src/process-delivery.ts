@@ -84,9 +84,7 @@ export class DeliveryProcessor {
     // before the task runs, so its own updateState() writes always come after STARTED.
     await Promise.all([
       acksLate ? undefined : delivery.ack(),
-      storeResults && this.deps.trackStarted
-        ? this.store(invocation.id, { status: TaskState.STARTED, name: task.name, worker: this.deps.hostname, retries: invocation.retries, queue: delivery.queue })
-        : undefined,
+      storeResults && this.deps.trackStarted ? this.store(invocation.id, { status: TaskState.STARTED, ...this.extendedFields(task, invocation, delivery) }) : undefined,
     ]);
 
     this.deps.emit('task-started', base);
@@ -114,7 +112,7 @@ export class DeliveryProcessor {
   private async settle(decision: Decision, delivery: Delivery, task: AnyTask, invocation: TaskInvocation, storeResults: boolean, runtimeMs: number): Promise<'ack' | 'settled' | 'unrecorded'> {
     const { app, logger } = this.deps;
     const base = { id: invocation.id, name: task.name, queue: delivery.queue };
-    const extended = { name: task.name, args: invocation.args, kwargs: invocation.kwargs, worker: this.deps.hostname, retries: invocation.retries, queue: delivery.queue };
+    const extended = this.extendedFields(task, invocation, delivery);
     switch (decision.kind) {
       case 'succeed':
         if (storeResults && !(await this.store(invocation.id, { status: TaskState.SUCCESS, result: decision.value, ...extended }))) return 'unrecorded';
@@ -146,6 +144,21 @@ export class DeliveryProcessor {
         this.deps.emit('task-ignored', base);
         return 'ack';
     }
+  }
+
+  /** Every extended field of Celery's meta, marked complete so a backend can write without reading first. */
+  private extendedFields(task: AnyTask, invocation: TaskInvocation, delivery: Delivery): Omit<StateUpdate, 'status'> {
+    return {
+      name: task.name,
+      args: invocation.args,
+      kwargs: invocation.kwargs,
+      worker: this.deps.hostname,
+      retries: invocation.retries,
+      queue: delivery.queue,
+      ...(invocation.groupId !== null && { groupId: invocation.groupId }),
+      ...(invocation.parentId !== null && { parentId: invocation.parentId }),
+      complete: true,
+    };
   }
 
   private context(task: AnyTask, invocation: TaskInvocation, delivery: Delivery, signal: AbortSignal): TaskContext {

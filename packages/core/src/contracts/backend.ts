@@ -46,6 +46,12 @@ export interface StateUpdate {
   queue?: string;
   groupId?: string;
   parentId?: string;
+  /**
+   * The update carries every extended field there is (an absent one means "none"), so nothing
+   * needs carrying over from the stored meta: an adapter may write without reading first.
+   * The worker sets it on the states it records.
+   */
+  complete?: boolean;
 }
 
 export interface BackendCapabilities {

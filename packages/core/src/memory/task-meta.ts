@@ -22,6 +22,8 @@ export function nextMeta(taskId: string, previous: TaskMeta | undefined, update:
     // Naive UTC with microseconds, exactly as Celery writes date_done (Python reads .654Z as .000654).
     date_done: isReadyState(update.status) ? formatPythonIsoDatetime(new Date(now), '') : null,
   };
+  // A complete update says every extended field itself; nothing carries over.
+  if (update.complete === true) previous = undefined;
   const extended: Partial<TaskMeta> = {
     name: update.name ?? previous?.name,
     args: update.args === undefined ? previous?.args : copyValue(update.args, 'the task args'),

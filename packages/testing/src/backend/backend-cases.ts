@@ -8,6 +8,7 @@ export const BACKEND_CONFORMANCE_CASES = [
   'failure-stores-error',
   'date-done-on-ready',
   'extended-fields',
+  'complete-update',
   'stores-copies',
   'wait-for-later-store',
   'wait-for-already-ready',

@@ -14,6 +14,7 @@ export const stateCases: BackendCaseTable<
   | 'failure-stores-error'
   | 'date-done-on-ready'
   | 'extended-fields'
+  | 'complete-update'
   | 'stores-copies'
 > = {
   'pending-for-unknown': {
@@ -125,6 +126,22 @@ export const stateCases: BackendCaseTable<
         group_id: groupId,
         parent_id: parentId,
       });
+    },
+  },
+
+  'complete-update': {
+    title: 'takes a complete update as the whole set of extended fields (nothing carried over), and still never overwrites SUCCESS',
+    async run(h) {
+      const backend = await h.backend();
+      const taskId = h.taskId(backend);
+      await backend.storeState(taskId, { status: TaskState.STARTED, name: 'tests.first', groupId: randomUUID(), worker: 'w1' });
+      await backend.storeState(taskId, { status: TaskState.RETRY, result: VALUE_ERROR, name: 'tests.second', worker: 'w2', retries: 1, complete: true });
+      const retried = await backend.get(taskId);
+      expect(retried).toMatchObject({ status: 'RETRY', name: 'tests.second', worker: 'w2', retries: 1 });
+      expect(retried.group_id ?? undefined).toBeUndefined();
+      expect(await backend.storeState(taskId, { status: TaskState.SUCCESS, result: 5, name: 'tests.second', complete: true })).toBe(true);
+      expect(await backend.storeState(taskId, { status: TaskState.FAILURE, result: VALUE_ERROR, name: 'tests.second', complete: true })).toBe(false);
+      expect(await backend.get(taskId)).toMatchObject({ status: 'SUCCESS', result: 5 });
     },
   },
 
