@@ -2,6 +2,8 @@ import {
   ClosedError,
   ConfigurationError,
   systemClock,
+  validateConsumeArguments,
+  validateQueueName,
   type Broker,
   type BrokerCapabilities,
   type BrokerMessage,
@@ -116,13 +118,8 @@ class RedisBroker implements Broker {
 
   async consume(queues: readonly string[], handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
     this.assertOpen();
-    if (!Array.isArray(queues) || queues.length === 0) {
-      throw new ConfigurationError('consume() needs at least one queue name, e.g. ["celery"].');
-    }
-    const prefetch = options.prefetch;
-    if (!Number.isInteger(prefetch) || prefetch < 1) {
-      throw new ConfigurationError(`Invalid prefetch ${prefetch}: expected a positive integer.`);
-    }
+    const consumed = validateConsumeArguments(queues, options);
+    const prefetch = consumed.prefetch;
     const { settings, connections } = this;
     const consumer = new RedisConsumer(
       {
@@ -140,7 +137,7 @@ class RedisBroker implements Broker {
         onStopped: (stopped) => this.consumers.delete(stopped),
       },
       // A queue listed twice would get twice the turns.
-      { queues: [...new Set(queues.map(validateQueueName))], handler, prefetch, onError: options.onError },
+      { queues: consumed.queues, handler, prefetch, onError: options.onError },
     );
     this.consumers.add(consumer);
     try {
@@ -236,13 +233,6 @@ function validateOptions(options: RedisBrokerOptions): Settings {
     clock: options.clock ?? systemClock,
     consumerIdPrefix: options.consumerIdPrefix,
   };
-}
-
-function validateQueueName(queue: unknown): string {
-  if (typeof queue !== 'string' || queue === '') {
-    throw new ConfigurationError(`Invalid queue name ${JSON.stringify(queue)}: expected a non-empty string such as "celery".`);
-  }
-  return queue;
 }
 
 /** properties.priority comes from the wire, so it is clamped rather than rejected. */

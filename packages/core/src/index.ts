@@ -5,6 +5,7 @@ export * from './retry/index.js';
 export { toMilliseconds, type Duration } from './util/duration.js';
 export { systemClock, type Clock } from './util/clock.js';
 export { uuidGenerator, type IdGenerator } from './util/ids.js';
+export { validateQueueName, validateConsumeArguments } from './util/broker-arguments.js';
 export type * from './protocol/task-invocation.js';
 export {
   registerBrokerScheme,

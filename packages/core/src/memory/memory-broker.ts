@@ -16,6 +16,7 @@ import { MemoryConsumer } from './memory-consumer.js';
 import type { MemoryBrokerOptions } from './memory-broker-options.js';
 import { storedPriority, validatePriorityLevels } from './priority-levels.js';
 import { sharedStore, validateNamespace } from './shared-namespaces.js';
+import { validateConsumeArguments, validateQueueName } from '../util/broker-arguments.js';
 
 const DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE = 10_000;
 const DEFAULT_DEAD_LETTER_LIMIT = 100;
@@ -82,16 +83,10 @@ class MemoryBroker implements Broker {
 
   async consume(queues: readonly string[], handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
     this.assertOpen();
-    if (!Array.isArray(queues) || queues.length === 0) {
-      throw new ConfigurationError('consume() needs at least one queue name, e.g. ["celery"].');
-    }
-    const prefetch = options.prefetch;
-    if (!Number.isInteger(prefetch) || prefetch < 1) {
-      throw new ConfigurationError(`Invalid prefetch ${prefetch}: expected a positive integer.`);
-    }
+    const consumed = validateConsumeArguments(queues, options);
+    const prefetch = consumed.prefetch;
     const consumer = new MemoryConsumer(this.store, {
-      // A queue listed twice would get twice the turns in the round-robin.
-      queues: [...new Set(queues.map(validateQueueName))],
+      queues: consumed.queues,
       handler,
       prefetch,
       onError: options.onError,
@@ -130,13 +125,6 @@ class MemoryBroker implements Broker {
   private assertOpen(): void {
     if (this.closing !== undefined) throw new ClosedError(`The memory broker ${this.displayUrl}`);
   }
-}
-
-function validateQueueName(queue: unknown): string {
-  if (typeof queue !== 'string' || queue === '') {
-    throw new ConfigurationError(`Invalid queue name ${JSON.stringify(queue)}: expected a non-empty string such as "celery".`);
-  }
-  return queue;
 }
 
 function positiveIntegerOrUndefined(value: number | undefined, what: string): number | undefined {
