@@ -1,11 +1,4 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tooling/scripts/tsup-package.ts';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', 'memory/index': 'src/memory/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  splitting: true,
-});
+export default defineConfig(packageBuild({ index: 'src/index.ts', 'memory/index': 'src/memory/index.ts' }, { splitting: true }));

@@ -1,20 +1,8 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tooling/scripts/tsup-package.ts';
 
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: 'node20',
-  },
-  {
-    // The CLI is an executable; ESM only, with a shebang.
-    entry: { 'cli/main': 'src/cli/main.ts' },
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-  },
+  packageBuild({ index: 'src/index.ts' }),
+  // The CLI is an executable: ESM only, with a shebang, no types.
+  packageBuild({ 'cli/main': 'src/cli/main.ts' }, { format: ['esm'], dts: false, clean: false, banner: { js: '#!/usr/bin/env node' } }),
 ]);
