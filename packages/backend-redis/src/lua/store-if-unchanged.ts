@@ -1,4 +1,5 @@
 import { defineScript } from './redis-script.js';
+import { setAndPublish } from './set-and-publish.js';
 
 /**
  * Compare-and-set of one result, then Celery's PUBLISH on the key's name.
@@ -26,12 +27,6 @@ if current then
 elseif ARGV[1] ~= '' then
   return 0
 end
-if ARGV[3] == '0' then
-  redis.call('SET', KEYS[1], ARGV[2])
-else
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-end
-redis.call('PUBLISH', KEYS[1], ARGV[2])
-return 1
+${setAndPublish('ARGV[2]', 'ARGV[3]')}
 `,
 );

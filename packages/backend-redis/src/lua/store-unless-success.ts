@@ -1,4 +1,5 @@
 import { defineScript } from './redis-script.js';
+import { setAndPublish } from './set-and-publish.js';
 
 /**
  * Store a result unless SUCCESS is stored already, then Celery's PUBLISH on the key's name: one
@@ -19,12 +20,6 @@ if current then
   local ok, stored = pcall(cjson.decode, current)
   if ok and type(stored) == 'table' and stored['status'] == 'SUCCESS' then return 0 end
 end
-if ARGV[2] == '0' then
-  redis.call('SET', KEYS[1], ARGV[1])
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-end
-redis.call('PUBLISH', KEYS[1], ARGV[1])
-return 1
+${setAndPublish('ARGV[1]', 'ARGV[2]')}
 `,
 );
