@@ -5,7 +5,6 @@ import {
   TqError,
   UnknownTaskError,
   decodeTaskMessage,
-  resolveRetryPolicy,
   serializeError,
   type AnyTask,
   type App,
@@ -162,12 +161,11 @@ export class DeliveryProcessor {
   }
 
   private context(task: AnyTask, invocation: TaskInvocation, delivery: Delivery, signal: AbortSignal): TaskContext {
-    const maxRetries = resolveRetryPolicy(task.options.retry).max;
     return {
       id: invocation.id,
       name: task.name,
       retries: invocation.retries,
-      maxRetries,
+      maxRetries: task.retryPolicy.max,
       rootId: invocation.rootId,
       parentId: invocation.parentId,
       groupId: invocation.groupId,

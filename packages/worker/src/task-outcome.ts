@@ -3,7 +3,6 @@ import {
   Reject,
   Retry,
   TaskState,
-  resolveRetryPolicy,
   retryDelay,
   serializeError,
   shouldAutoretry,
@@ -35,7 +34,7 @@ export function decide(app: App, task: AnyTask, invocation: TaskInvocation, outc
   if (isSignal(error, Ignore, 'Ignore')) return { kind: 'ignore' };
   if (isSignal(error, Reject, 'Reject')) return { kind: 'reject', error };
 
-  const policy = resolveRetryPolicy(task.options.retry);
+  const policy = task.retryPolicy;
   const explicit = isSignal(error, Retry, 'Retry') ? error : undefined;
   const wantsRetry = explicit !== undefined || (task.options.retry !== undefined && shouldAutoretry(policy, error));
   const max = explicit?.max ?? policy.max;

@@ -2,6 +2,7 @@ import type { TaskContext } from './task-context.js';
 import type { ApplyOptions, TaskOptions } from './task-options.js';
 import type { AsyncResult } from './async-result.js';
 import { Signature } from './signature.js';
+import { resolveRetryPolicy, type ResolvedRetryPolicy } from '../retry/retry-policy.js';
 
 /** A task function; `this` is the TaskContext when the function declares it. */
 export type TaskFunction = (this: TaskContext, ...args: never[]) => unknown;
@@ -19,12 +20,17 @@ export interface TaskSender {
  * `add.delay('2', 3)` does not compile when add takes numbers.
  */
 export class Task<Args extends unknown[] = unknown[], Result = unknown> {
+  /** The retry policy with its defaults filled in, resolved once: a bad duration fails at app.task(). */
+  readonly retryPolicy: ResolvedRetryPolicy;
+
   constructor(
     readonly name: string,
     readonly fn: TaskFunction,
     readonly options: TaskOptions,
     private readonly sender: TaskSender,
-  ) {}
+  ) {
+    this.retryPolicy = resolveRetryPolicy(options.retry);
+  }
 
   /** Send with positional arguments and the task's default options. */
   delay(...args: Args): Promise<AsyncResult<Result>> {

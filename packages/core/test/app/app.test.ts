@@ -110,3 +110,11 @@ describe('App', () => {
     expect(app.backend?.name).toBe('memory');
   });
 });
+
+describe('Task retry policy', () => {
+  it('is resolved at registration, so a bad duration fails at app.task() with the accepted forms', () => {
+    const app = memoryApp();
+    expect(app.task('tasks.default', () => 1).retryPolicy).toMatchObject({ max: 3, backoff: 'exponential', delayMs: 1_000 });
+    expect(() => app.task('tasks.bad', () => 1, { retry: { delay: '5 minutes' as never } })).toThrow(/Invalid retry.delay "5 minutes"/);
+  });
+});
