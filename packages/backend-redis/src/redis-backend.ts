@@ -24,6 +24,7 @@ import { runScript } from './lua/redis-script.js';
 import { storeIfUnchanged } from './lua/store-if-unchanged.js';
 import { storeUnlessSuccess } from './lua/store-unless-success.js';
 import type { RedisBackendOptions } from './redis-backend-options.js';
+import { WriteBatcher } from './write-batcher.js';
 import { ResultSubscriber } from './result-subscriber.js';
 
 const ONE_DAY_MS = 86_400_000;
@@ -43,7 +44,8 @@ export function createRedisBackend(options: RedisBackendOptions): ResultBackend 
 class RedisBackend implements ResultBackend {
   readonly specificationVersion = 'v1' as const;
   readonly name = 'redis';
-  readonly capabilities: BackendCapabilities = { push: true, chordJoin: true, groups: true };
+  // Every write goes through one connection, batched writes in order, so writes are ordered.
+  readonly capabilities: BackendCapabilities = { push: true, chordJoin: true, groups: true, orderedWrites: true };
   readonly displayUrl: string;
   private readonly connection: BackendConnection;
   private readonly client: Redis;
@@ -52,6 +54,7 @@ class RedisBackend implements ResultBackend {
   /** The PX argument for every write: milliseconds, or '0' for no expiry. */
   private readonly expiryArg: string;
   private readonly subscriber: ResultSubscriber;
+  private readonly completeWrites: WriteBatcher;
   private closed = false;
 
   constructor(options: RedisBackendOptions) {
@@ -67,6 +70,11 @@ class RedisBackend implements ResultBackend {
       decode: decodeMeta,
       readError: (error, taskId) => toBackendError(error, `read the result of task ${taskId}`, this.displayUrl),
       clock: options.clock,
+    });
+    this.completeWrites = new WriteBatcher(async (keys, values) => {
+      const reply = await runScript(this.client, storeUnlessSuccess, keys, [this.expiryArg, ...values]);
+      if (!Array.isArray(reply) || reply.length !== keys.length) throw new BackendError(`Unexpected reply from the store script: ${JSON.stringify(reply)}.`);
+      return reply.map((stored) => stored === 1);
     });
   }
 
@@ -87,11 +95,13 @@ class RedisBackend implements ResultBackend {
     validateId(taskId, 'task id');
     const key = this.keys.task(taskId);
     if (update.complete === true) {
-      // Nothing to carry over: one round trip, with SUCCESS still refused inside the script.
+      // Nothing to carry over: no read, SUCCESS still refused inside the script, and the writes
+      // of one event-loop turn share a single script call.
       const next = encodeNextMeta(taskId, undefined, update, this.clock.now());
-      const stored = await this.run(`store the result of task ${taskId}`, () => runScript(this.client, storeUnlessSuccess, [key], [next, this.expiryArg]));
-      return stored === 1;
+      return this.run(`store the result of task ${taskId}`, () => this.completeWrites.write(key, next));
     }
+    // Batched writes issued before this one must reach Redis before its read (orderedWrites).
+    this.completeWrites.flush();
     for (let attempt = 1; attempt <= MAX_STORE_ATTEMPTS; attempt++) {
       const previousBytes = await this.run(`read the result of task ${taskId}`, () => this.client.getBuffer(key));
       const previous = previousBytes === null ? undefined : decodeMeta(taskId, previousBytes, key);
@@ -179,6 +189,7 @@ class RedisBackend implements ResultBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.completeWrites.settled();
     await this.subscriber.close(new ClosedError(`The Redis result backend ${this.displayUrl}`));
     if (this.connection.owned) await closeConnection(this.client);
   }

@@ -12,7 +12,7 @@ describe('Redis backend options and connecting', () => {
     expect(registeredSchemes('backend')).toEqual(expect.arrayContaining(['redis', 'rediss']));
     const backend = createBackendFromUrl('redis://:s3cret@127.0.0.1:6379/3');
     expect(backend.name).toBe('redis');
-    expect(backend.capabilities).toEqual({ push: true, chordJoin: true, groups: true });
+    expect(backend.capabilities).toEqual({ push: true, chordJoin: true, groups: true, orderedWrites: true });
     expect(backend.displayUrl).toBe('redis://:****@127.0.0.1:6379/3');
     await backend.close();
   });

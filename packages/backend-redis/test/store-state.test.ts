@@ -44,3 +44,54 @@ describe.runIf(up)('storeState under concurrent writers', () => {
     }
   });
 });
+
+describe.runIf(up)('complete updates written in one event-loop turn', () => {
+  const prefix = randomPrefix();
+  let raw: Redis;
+  let backend: ResultBackend;
+
+  beforeAll(async () => {
+    raw = rawClient();
+    backend = createRedisBackend({ url: REDIS_URL, keyPrefix: prefix });
+    await backend.connect();
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await deleteKeysUnder(raw, prefix);
+    raw?.disconnect();
+  });
+
+  const complete = (status: string, result: unknown = null): StateUpdate => ({ status, result, name: 'tasks.add', complete: true });
+
+  it('stores every one of a thousand, each answered for itself', async () => {
+    const taskIds = Array.from({ length: 1_000 }, () => randomUUID());
+    const outcomes = await Promise.all(taskIds.map((taskId, index) => backend.storeState(taskId, complete('SUCCESS', index))));
+    expect(outcomes.every((stored) => stored)).toBe(true);
+    const metas = await Promise.all(taskIds.map((taskId) => backend.get(taskId)));
+    expect(metas.map((meta) => meta.result)).toEqual(taskIds.map((_, index) => index));
+  });
+
+  it('applies writes to the same task in the order they were issued', async () => {
+    const startedThenDone = randomUUID();
+    const doneThenStarted = randomUUID();
+    const outcomes = await Promise.all([
+      backend.storeState(startedThenDone, complete('STARTED')),
+      backend.storeState(startedThenDone, complete('SUCCESS', 5)),
+      backend.storeState(doneThenStarted, complete('SUCCESS', 6)),
+      backend.storeState(doneThenStarted, complete('STARTED')),
+    ]);
+    expect(outcomes).toEqual([true, true, true, false]);
+    expect(await backend.get(startedThenDone)).toMatchObject({ status: 'SUCCESS', result: 5 });
+    expect(await backend.get(doneThenStarted)).toMatchObject({ status: 'SUCCESS', result: 6 });
+  });
+
+  it('finishes writes already issued when closed', async () => {
+    const closing = createRedisBackend({ url: REDIS_URL, keyPrefix: prefix });
+    await closing.connect();
+    const taskId = randomUUID();
+    const stored = closing.storeState(taskId, complete('SUCCESS', 'last'));
+    await closing.close();
+    expect(await stored).toBe(true);
+    expect(await backend.get(taskId)).toMatchObject({ status: 'SUCCESS', result: 'last' });
+  });
+});

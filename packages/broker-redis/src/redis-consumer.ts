@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Clock, Consumer, DeliveryHandler } from '@tq/core';
 import { DelayPromoter } from './delay-promoter.js';
+import { AckBatcher } from './ack-batcher.js';
 import { asError, toBrokerError } from './errors.js';
 import { decodeEnvelope } from './kombu-envelope.js';
 import type { KeyLayout } from './key-layout.js';
@@ -60,12 +61,18 @@ export class RedisConsumer implements Consumer {
   private readonly waiter: ReadyWaiter;
   private readonly promoter: DelayPromoter;
   private readonly watchdog: StallWatchdog;
+  private readonly acks: AckBatcher;
 
   constructor(
     private readonly context: ConsumerContext,
     private readonly settings: ConsumerSettings,
   ) {
     this.queues = [...settings.queues];
+    // Refill once half the window is free: reservations then come in batches even at a small
+    // prefetch, instead of one script call per finished task.
+    this.acks = new AckBatcher(context.client, () => {
+      if (this.settings.prefetch - this.unsettledDeliveries.size >= Math.ceil(this.settings.prefetch / 2)) this.requestReservation();
+    });
     const report = (error: Error): void => this.report(error);
     this.leaseKeeper = new LeaseKeeper({
       client: context.client,
@@ -245,10 +252,12 @@ export class RedisConsumer implements Consumer {
     // Settled already, given back on cancel, or the consumer was lost: nothing to do.
     if (queue === undefined) return;
     this.unsettledDeliveries.delete(id);
-    // Issued before the next reservation on the same connection, so Redis never sees more than prefetch.
-    const applied = applySettlement(this.context, queue, id, settlement);
+    // Issued before the next reservation on the same connection, so Redis never sees more than
+    // prefetch: acks reserve again once their batch is flushed, other settlements right away.
+    const applied =
+      settlement.kind === 'ack' ? this.acks.ack(this.context.keys.inFlight(queue, this.context.consumerId), id) : applySettlement(this.context, queue, id, settlement);
     if (this.unsettledDeliveries.size === 0) this.wakeDrainWaiters();
-    this.requestReservation();
+    if (settlement.kind !== 'ack') this.requestReservation();
     try {
       await applied;
     } catch (error) {
@@ -269,6 +278,8 @@ export class RedisConsumer implements Consumer {
     this.unsettledDeliveries.clear();
     this.wakeDrainWaiters();
     const { client, keys, consumerId } = this.context;
+    // Acked messages must leave the in-flight hash before the release below gives the rest back.
+    this.acks.flush();
     try {
       await Promise.all(
         this.queues.map((queue) => {

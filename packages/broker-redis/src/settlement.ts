@@ -13,17 +13,15 @@ interface SettlementContext {
 }
 
 /**
- * Apply a settlement to one in-flight entry. Each is a no-op when the entry is gone (settled
- * before, given back on cancel, reaped after a lost lease), so repeating one is harmless.
+ * Apply a requeue or a dead-letter to one in-flight entry (acks go through the AckBatcher). Each
+ * is a no-op when the entry is gone (settled before, given back on cancel, reaped after a lost
+ * lease), so repeating one is harmless.
  */
-export function applySettlement(context: SettlementContext, queue: string, id: number, settlement: Settlement): Promise<unknown> {
+export function applySettlement(context: SettlementContext, queue: string, id: number, settlement: Exclude<Settlement, { kind: 'ack' }>): Promise<unknown> {
   const { client, keys } = context;
   const queueKeys = keys.queue(queue);
   const inFlight = keys.inFlight(queue, context.consumerId);
   switch (settlement.kind) {
-    case 'ack':
-      // A plain HDEL: auto-pipelined, so the acks of one tick share a round trip.
-      return client.hdel(inFlight, String(id));
     case 'requeue':
       return runScript(client, 'requeue', [inFlight, queueKeys.counts, ...queueKeys.ready], [id]);
     case 'dead-letter': {

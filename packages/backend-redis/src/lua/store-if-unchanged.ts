@@ -27,6 +27,7 @@ if current then
 elseif ARGV[1] ~= '' then
   return 0
 end
-${setAndPublish('ARGV[2]', 'ARGV[3]')}
+${setAndPublish('KEYS[1]', 'ARGV[2]', 'ARGV[3]')}
+return 1
 `,
 );

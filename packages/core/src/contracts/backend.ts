@@ -61,6 +61,39 @@ export interface BackendCapabilities {
   chordJoin: boolean;
   /** saveGroup/restoreGroup keep group membership. */
   groups: boolean;
+  /** listResults is available: stored results can be queried by state, task name and time. Absent means false. */
+  history?: boolean;
+  /**
+   * storeState calls for the same task apply in the order they were made, even when the caller
+   * does not wait for one before making the next (one ordered connection, like Redis's). The
+   * worker then lets a task start without waiting for its STARTED write. Absent means false.
+   */
+  orderedWrites?: boolean;
+}
+
+/** Which stored results `listResults` returns; every filter is optional and they combine with AND. */
+export interface ResultQuery {
+  /** Only these states (e.g. 'FAILURE', or ['SUCCESS', 'FAILURE']). */
+  status?: TaskStatus | readonly TaskStatus[];
+  /** Only this task name (the extended field `name`). */
+  name?: string;
+  /** Only results stored at or after this instant. */
+  since?: Date;
+  /** Only results stored before this instant. */
+  until?: Date;
+  /** At most this many, newest first; adapters cap it (see their docs). */
+  limit?: number;
+}
+
+/** One stored result as listResults returns it: the meta plus when it was last stored (ISO-8601). */
+export interface ResultRecord extends TaskMeta {
+  stored_at: string;
+}
+
+/** What a `migrate()` did: the versions it applied now (empty when up to date) and the version the store is at. */
+export interface MigrationReport {
+  applied: readonly string[];
+  version: number;
 }
 
 export interface ChordJoinResult {
@@ -106,6 +139,13 @@ export interface ResultBackend {
    * `size` differs from the size the group was first joined with.
    */
   chordJoin(groupId: string, memberId: string, size: number): Promise<ChordJoinResult>;
+  /**
+   * Optional: bring the store's schema up to date now (backends with a schema, e.g. Postgres), for
+   * `tq migrate`. Safe to run from several processes at once.
+   */
+  migrate?(): Promise<MigrationReport>;
+  /** Optional, where capabilities.history is true: recent results matching `query`, newest first (`tq results`). */
+  listResults?(query: ResultQuery): Promise<ResultRecord[]>;
   close(): Promise<void>;
 }
 

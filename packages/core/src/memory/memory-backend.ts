@@ -38,7 +38,8 @@ class MemoryBackend implements ResultBackend {
     this.resultExpiresMs = validateExpiry(options.resultExpiresMs);
     this.store = sharedStore('backend', namespace, options.clock, (clock) => new BackendStore(clock));
     this.displayUrl = `memory://${namespace}`;
-    this.capabilities = { push: true, chordJoin: options.chordJoin ?? true, groups: true };
+    // Writes apply synchronously when called, so they are ordered.
+    this.capabilities = { push: true, chordJoin: options.chordJoin ?? true, groups: true, orderedWrites: true };
   }
 
   async connect(): Promise<void> {

@@ -46,16 +46,91 @@ export interface KombuJsonOptions {
 type Marker = { __type__: string; __value__: unknown };
 
 export function encodeKombuJson(value: unknown, options: KombuJsonOptions = {}): string {
+  // Plain data (nearly every payload) takes the native encoder; only values that need kombu's
+  // handling or an error message with a path walk the careful encoder below.
+  if (isPlainData(value, 0)) return withPythonSeparators(JSON.stringify(value) ?? 'null');
   const ancestors = new Set<object>();
   const markers = options.typeMarkers === true;
   return encodeValue(value, '$', ancestors, markers) ?? 'null';
 }
+
+/** Deeper than this, the careful encoder takes over (it detects cycles). */
+const PLAIN_DEPTH_LIMIT = 64;
+
+/**
+ * True when JSON.stringify produces exactly what the careful encoder would: strings, finite
+ * numbers, booleans, null, undefined (omitted from objects, null in arrays, as both do), arrays,
+ * and objects with the plain prototype and no toJSON.
+ */
+function isPlainData(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= PLAIN_DEPTH_LIMIT) return false;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index++) if (!isPlainData(value[index], depth + 1)) return false;
+        return true;
+      }
+      const prototype: unknown = Object.getPrototypeOf(value);
+      if ((prototype !== Object.prototype && prototype !== null) || 'toJSON' in value) return false;
+      for (const key in value) if (!isPlainData((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Python's json.dumps separators (", " and ": ") on compact JSON, leaving string contents alone. */
+function withPythonSeparators(json: string): string {
+  let spaced = '';
+  let copiedUpTo = 0;
+  let index = 0;
+  while (index < json.length) {
+    const code = json.charCodeAt(index);
+    if (code === QUOTE) {
+      index = endOfString(json, index) + 1;
+      continue;
+    }
+    if (code === COMMA || code === COLON) {
+      spaced += `${json.slice(copiedUpTo, index + 1)} `;
+      copiedUpTo = index + 1;
+    }
+    index++;
+  }
+  return copiedUpTo === 0 ? json : spaced + json.slice(copiedUpTo);
+}
+
+/** The index of the quote closing the string that opens at `start` (indexOf skips its contents fast). */
+function endOfString(json: string, start: number): number {
+  let quote = json.indexOf('"', start + 1);
+  for (;;) {
+    // A quote preceded by an odd number of backslashes is escaped, part of the string.
+    let backslashes = 0;
+    while (json.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    quote = json.indexOf('"', quote + 1);
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
 
 /** Parses kombu JSON text (either dialect) into JS values; throws SerializationError when it is not JSON. */
 export function decodeKombuJson(text: string): unknown {
   // Digit runs of 16+ may be integers JSON.parse would round; the Python-aware parser keeps them exact.
   if (!/\d{16}/.test(text)) {
     try {
+      // A reviver costs a call per value: only text that may hold a marker pays for it.
+      if (!text.includes('"__type__"')) return JSON.parse(text) as unknown;
       return JSON.parse(text, (_key, value: unknown) => reviveMarker(value));
     } catch (error) {
       // A SyntaxError may just be Python's NaN/Infinity, which JSON.parse rejects: retry below.

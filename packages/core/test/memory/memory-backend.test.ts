@@ -8,9 +8,9 @@ function codeOf(error: unknown): string | false {
 }
 
 describe('memory backend', () => {
-  it('declares push, chordJoin and groups', () => {
+  it('declares push, chordJoin, groups and ordered writes', () => {
     const backend = createMemoryBackend({ namespace: freshNamespace('caps') });
-    expect(backend.capabilities).toEqual({ push: true, chordJoin: true, groups: true });
+    expect(backend.capabilities).toEqual({ push: true, chordJoin: true, groups: true, orderedWrites: true });
     expect(backend.name).toBe('memory');
   });
 

@@ -27,6 +27,18 @@ describe('encodeKombuJson (plain, kombu 5.2 compatible)', () => {
     expect(encodeKombuJson({ a: 'é\n"', b: [true, false, 1.5, -0] })).toBe('{"a": "é\\n\\"", "b": [true, false, 1.5, 0]}');
   });
 
+  it('leaves separators and escapes inside strings untouched', () => {
+    expect(encodeKombuJson({ 'k,:': 'a, b: "c\\", d', e: ['\\', ':', ','] })).toBe('{"k,:": "a, b: \\"c\\\\\\", d", "e": ["\\\\", ":", ","]}');
+  });
+
+  it('writes array holes as null and nests deeper than 64 levels', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(encodeKombuJson([1, , 3])).toBe('[1, null, 3]');
+    let deep: unknown = 'leaf';
+    for (let level = 0; level < 100; level++) deep = { d: [deep] };
+    expect(encodeKombuJson(deep)).toBe(`${'{"d": ['.repeat(100)}"leaf"${']}'.repeat(100)}`);
+  });
+
   it('writes Dates as kombu 5.2 does: isoformat with microseconds and a Z suffix', () => {
     expect(encodeKombuJson(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678)))).toBe('"2024-01-02T03:04:05.678000Z"');
     expect(encodeKombuJson(new Date(Date.UTC(2024, 0, 2, 3, 4, 5)))).toBe('"2024-01-02T03:04:05Z"');
