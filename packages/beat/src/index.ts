@@ -1,1 +1,11 @@
-export {};
+export { Beat, createBeat, beatOf, type NamedTaskEntry, type PassOutcome, type UpcomingEntry } from './beat.js';
+export type { BeatOptions, BeatEvents, TickEvent } from './beat-options.js';
+export { resolveEntry, type CatchUp, type EntryDefinition, type EntryInput, type EntryOptions, type ResolvedEntry } from './entry.js';
+export { createSchedule, SOLAR_EVENTS, type Schedule, type ScheduleSpec, type SolarEvent, type EverySchedule, type CronSchedule, type SolarSchedule, type AtSchedule } from './schedules/index.js';
+export type { BeatStore, ClaimResult, LeaseState } from './store/beat-store.js';
+export { createMemoryBeatStore, type MemoryBeatStoreOptions } from './store/memory-beat-store.js';
+export { createBeatStoreFromUrl } from './store/store-from-url.js';
+export { parseScheduleFile, loadScheduleFile } from './schedule-file.js';
+export { planTicks, DEFAULT_MAX_CATCH_UP, type TickPlan, type TickPlanInput } from './tick-plan.js';
+export { tickTaskId } from './tick-identity.js';
+export { InvalidScheduleError, DuplicateEntryError, ScheduleFileError, BeatStoreError } from './errors.js';

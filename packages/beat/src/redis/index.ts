@@ -1,0 +1,2 @@
+export { createRedisBeatStore } from './redis-beat-store.js';
+export type { RedisBeatStoreOptions } from './redis-beat-store-options.js';
