@@ -21,6 +21,43 @@ const benchmarks: Record<string, () => Promise<string>> = {
       latencyRate: 200,
     });
   },
+  // Imported on demand, like redis: needs @tq/backend-postgres built and PostgreSQL at BENCH_POSTGRES_URL.
+  postgres: async () => {
+    const { postgresResults } = await import('./postgres/postgres-results.js');
+    return postgresResults({
+      runs: Number(process.env.BENCH_RUNS ?? 3),
+      writes: Number(process.env.BENCH_WRITES ?? 5_000),
+      concurrencies: [1, 10, 50],
+      latencyCount: Number(process.env.BENCH_LATENCY_COUNT ?? 500),
+    });
+  },
+  // Starts the local-aws-sqs emulator itself, in a child process.
+  sqs: async () => {
+    const { sqsVsRaw } = await import('./sqs/sqs-vs-raw.js');
+    return sqsVsRaw({
+      runs: Number(process.env.BENCH_RUNS ?? 3),
+      tasks: Number(process.env.BENCH_TASKS ?? 2_000),
+      concurrency: Number(process.env.BENCH_CONCURRENCY ?? 40),
+      port: Number(process.env.BENCH_SQS_PORT ?? 9325),
+    });
+  },
+  'redis-cost': async () => {
+    const { costPerTask } = await import('./redis/cost-per-task.js');
+    return costPerTask({ tasks: Number(process.env.BENCH_TASKS ?? 10_000), concurrency: Number(process.env.BENCH_CONCURRENCY ?? 100) });
+  },
+  // A chord of 1,000 no-op header tasks, tq vs Python Celery 5.2 on the same Redis (own db numbers).
+  canvas: async () => {
+    const { chordLatency } = await import('./canvas/chord-latency.js');
+    return chordLatency({
+      size: Number(process.env.BENCH_CHORD_SIZE ?? 1_000),
+      runs: Number(process.env.BENCH_RUNS ?? 3),
+      dbs: { tq: Number(process.env.BENCH_TQ_DB ?? 11), celeryBroker: Number(process.env.BENCH_CELERY_BROKER_DB ?? 12), celeryBackend: Number(process.env.BENCH_CELERY_BACKEND_DB ?? 13) },
+    });
+  },
+  amqp: async () => {
+    const { amqpSideBySide } = await import('./amqp/amqp-side-by-side.js');
+    return amqpSideBySide({ runs: Number(process.env.BENCH_RUNS ?? 3), tasks: Number(process.env.BENCH_TASKS ?? 20_000), celeryTasks: Number(process.env.BENCH_CELERY_TASKS ?? 5_000) });
+  },
 };
 
 const wanted = process.argv.slice(2).filter((arg) => arg !== '--');

@@ -3,6 +3,7 @@ import type { AsyncResult, TaskState } from '@tq/core';
 import { importAdapter } from './adapters.js';
 import { startProgress } from './progress.js';
 import { app, chargeCard, resizeImage, sendEmail, sendReminder } from './tasks.js';
+import { runWorkflows } from './workflow.js';
 
 const brokerUrl = process.env.TQ_BROKER_URL;
 const backendUrl = process.env.TQ_RESULT_BACKEND;
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   );
   stopProgress();
   const elapsedMs = Date.now() - started;
+  const workflowsOk = await runWorkflows(worker);
   await worker.stop();
   await app.close();
 
@@ -60,8 +62,8 @@ async function main(): Promise<void> {
   console.log(`  reminders ran ${Math.min(...reminderDelays)}–${Math.max(...reminderDelays)} ms after sending (countdown ${REMINDER_DELAY_MS} ms)`);
   console.log(`  ${outcomes.length} tasks in ${(elapsedMs / 1_000).toFixed(2)} s`);
   const early = reminderDelays.filter((delay) => delay < REMINDER_DELAY_MS).length;
-  if (wrong.length > 0 || early > 0) {
-    console.error(`\nUNEXPECTED: ${wrong.length} tasks ended in the wrong state, ${early} reminders ran early`);
+  if (wrong.length > 0 || early > 0 || !workflowsOk) {
+    console.error(`\nUNEXPECTED: ${wrong.length} tasks ended in the wrong state, ${early} reminders ran early${workflowsOk ? '' : ', a workflow summary is wrong'}`);
     process.exitCode = 1;
   } else {
     console.log('\nAll tasks ended as expected.');

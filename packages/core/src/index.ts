@@ -1,6 +1,8 @@
 export * from './contracts/index.js';
 export * from './errors/index.js';
 export * from './app/index.js';
+export * from './canvas/index.js';
+export { currentTask, runAsTask, type CurrentTask } from './app/current-task.js';
 export * from './retry/index.js';
 export { toMilliseconds, type Duration } from './util/duration.js';
 export { systemClock, type Clock } from './util/clock.js';

@@ -18,3 +18,11 @@ export { expectTqError } from './expect-tq-error.js';
 export { enableEager, type EagerMode } from './eager.js';
 export { startTestWorker, type TestWorker } from './test-worker.js';
 export { requireServer } from './require-server.js';
+export {
+  canvasConformance,
+  CANVAS_CONFORMANCE_CASES,
+  PlannedFailure,
+  type CanvasConformanceCase,
+  type CanvasConformanceOptions,
+  type CanvasTestContext,
+} from './canvas-conformance.js';

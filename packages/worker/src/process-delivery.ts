@@ -1,6 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  RUN_ONCE_HEADER,
+  Replace,
   Retry,
+  resultTuple,
+  runAsTask,
   TaskState,
   TqError,
   UnknownTaskError,
@@ -12,7 +17,10 @@ import {
   type StateUpdate,
   type TaskContext,
   type TaskInvocation,
+  type CurrentTask,
 } from '@tq/core';
+import { builtinTasks } from './builtin-tasks.js';
+import { CanvasSteps } from './canvas-steps.js';
 import { runWithLimits } from './run-with-limits.js';
 import { taskArguments } from './task-arguments.js';
 import { decide, failureUpdate, retryInvocation, type Decision } from './task-outcome.js';
@@ -30,7 +38,13 @@ export interface ProcessorDeps {
 
 /** Runs one delivery end to end: decode, route to its task, limits, states, retries, acks. */
 export class DeliveryProcessor {
-  constructor(private readonly deps: ProcessorDeps) {}
+  private readonly builtins: Map<string, AnyTask>;
+  private readonly canvas: CanvasSteps;
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.builtins = builtinTasks(deps.app);
+    this.canvas = new CanvasSteps(deps.app, (taskId, update) => this.store(taskId, update), deps.logger);
+  }
 
   async process(delivery: Delivery): Promise<void> {
     const { app, logger } = this.deps;
@@ -42,7 +56,7 @@ export class DeliveryProcessor {
       return;
     }
     const base = { id: invocation.id, name: invocation.task, queue: delivery.queue };
-    const task = app.tasks.get(invocation.task);
+    const task = app.tasks.get(invocation.task) ?? this.builtins.get(invocation.task);
     if (task === undefined) {
       // Record the failure too, so a caller waiting on the result learns why instead of hanging.
       const unknownTask = new UnknownTaskError(invocation.task, app.tasks.names());
@@ -63,36 +77,65 @@ export class DeliveryProcessor {
     }
     if (invocation.expires !== null && invocation.expires <= now) {
       const reason = `expired at ${new Date(invocation.expires).toISOString()} before it started`;
-      if (!invocation.ignoreResult) {
-        await this.store(invocation.id, { status: TaskState.REVOKED, result: { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' }, name: task.name });
+      // A chord member is recorded and counted anyway (Celery's mark_as_revoked), so its chord fails instead of waiting forever.
+      const revoked = !invocation.ignoreResult || invocation.embed.chord !== null;
+      if (revoked && (await this.store(invocation.id, { status: TaskState.REVOKED, result: { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' }, name: task.name }))) {
+        await this.canvas.joinChord(invocation);
       }
       await delivery.ack();
       this.deps.emit('task-revoked', { ...base, reason });
       logger.info({ task: task.name, id: invocation.id }, `task revoked: ${reason}`);
       return;
     }
+    if (await this.isRepeatSend(invocation, task)) {
+      await delivery.ack();
+      this.deps.emit('task-duplicate', base);
+      logger.info({ task: task.name, id: invocation.id }, 'repeat send of a run-once call (chord body) dropped');
+      return;
+    }
     await this.run(delivery, task, invocation);
+  }
+
+  /**
+   * A chord body (or a failed chord's errback) carries a run-once mark, fresh per send. Claiming the
+   * call's id through the backend's atomic chordJoin (a group of one) lets exactly one delivery run:
+   * a repeat send or a second copy of the message is dropped. With acksLate the claim is per send, so
+   * a redelivery after a crash (same message, same mark) runs again, as acksLate promises.
+   */
+  private async isRepeatSend(invocation: TaskInvocation, task: AnyTask): Promise<boolean> {
+    const mark = invocation.extraHeaders[RUN_ONCE_HEADER];
+    const backend = this.deps.app.backend;
+    if (typeof mark !== 'string' || backend === undefined || !backend.capabilities.chordJoin) return false;
+    // Early ack: the message is gone once claimed anyway, so the first delivery of any copy wins.
+    const member = task.options.acksLate === true ? mark : `${mark}:${randomUUID()}`;
+    const { completed } = await backend.chordJoin(`tq-once:${invocation.id}`, member, 1);
+    if (!completed) return true;
+    // The claiming send itself, delivered again after it finished (an ack lost): already done.
+    return (await backend.get(invocation.id)).status === TaskState.SUCCESS;
   }
 
   private async run(delivery: Delivery, task: AnyTask, invocation: TaskInvocation): Promise<void> {
     const { app, logger } = this.deps;
     const base = { id: invocation.id, name: task.name, queue: delivery.queue };
     const acksLate = task.options.acksLate ?? false;
-    const storeResults = !invocation.ignoreResult && !(task.options.ignoreResult ?? false);
-    // The early ack and the STARTED write go out together (one round trip, not two); both land
-    // before the task runs, so its own updateState() writes always come after STARTED.
-    await Promise.all([
-      acksLate ? undefined : delivery.ack(),
-      storeResults && this.deps.trackStarted ? this.store(invocation.id, { status: TaskState.STARTED, ...this.extendedFields(task, invocation, delivery) }) : undefined,
-    ]);
+    // A chord header member always stores its result: the member completing the chord reads them all.
+    const storeResults = invocation.embed.chord !== null || (!invocation.ignoreResult && !(task.options.ignoreResult ?? false));
+    // The early ack and the STARTED write go out together. A backend whose writes apply in call
+    // order lets the task start at once (its updateState() and final writes still land after
+    // STARTED, and a quick task's writes share one round trip); otherwise STARTED lands first.
+    const ackSent = acksLate ? undefined : delivery.ack();
+    const startedStored = storeResults && this.deps.trackStarted ? this.store(invocation.id, { status: TaskState.STARTED, ...this.extendedFields(task, invocation, delivery) }) : undefined;
+    if (app.backend?.capabilities.orderedWrites !== true) await startedStored;
 
     this.deps.emit('task-started', base);
     const controller = new AbortController();
     this.deps.running.add(controller);
     const started = performance.now();
     const context = this.context(task, invocation, delivery, controller.signal);
+    // Calls made from inside the task join its workflow (parent_id, root_id) and are its children.
+    const current: CurrentTask = { id: invocation.id, rootId: invocation.rootId, children: [] };
     const outcome = await runWithLimits(
-      () => task.run(context, ...taskArguments(task, invocation.args, invocation.kwargs)),
+      () => runAsTask(current, () => task.run(context, ...taskArguments(task, invocation.args, invocation.kwargs))),
       controller,
       { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null },
     );
@@ -100,7 +143,10 @@ export class DeliveryProcessor {
     const runtimeMs = performance.now() - started;
 
     const decision = decide(app, task, invocation, outcome);
-    const settlement = await this.settle(decision, delivery, task, invocation, storeResults, runtimeMs);
+    const settlement = await this.settle(decision, delivery, task, invocation, storeResults, runtimeMs, current.children);
+    // An early ack that failed throws here, after the task ran: the worker then requeues the
+    // message (at-least-once), as it does for any broker failure mid-task.
+    await Promise.all([ackSent, startedStored]);
     if (acksLate && settlement === 'ack') await delivery.ack();
     // acksLate promises the outcome is recorded before the message goes: if the backend refused, run it again.
     else if (acksLate && settlement === 'unrecorded') await delivery.nack({ requeue: true });
@@ -108,16 +154,29 @@ export class DeliveryProcessor {
   }
 
   /** Apply the decision: 'ack' when done, 'settled' when it settled the delivery itself, 'unrecorded' when the final state could not be stored. */
-  private async settle(decision: Decision, delivery: Delivery, task: AnyTask, invocation: TaskInvocation, storeResults: boolean, runtimeMs: number): Promise<'ack' | 'settled' | 'unrecorded'> {
+  private async settle(
+    decision: Decision,
+    delivery: Delivery,
+    task: AnyTask,
+    invocation: TaskInvocation,
+    storeResults: boolean,
+    runtimeMs: number,
+    children: string[],
+  ): Promise<'ack' | 'settled' | 'unrecorded'> {
     const { app, logger } = this.deps;
     const base = { id: invocation.id, name: task.name, queue: delivery.queue };
     const extended = this.extendedFields(task, invocation, delivery);
     switch (decision.kind) {
-      case 'succeed':
-        if (storeResults && !(await this.store(invocation.id, { status: TaskState.SUCCESS, result: decision.value, ...extended }))) return 'unrecorded';
+      case 'succeed': {
+        // Like Celery: callbacks and the next chain step go out before the result is stored, so it lists them as children.
+        children.push(...(await this.canvasStep(invocation, 'sending callbacks and the next chain step', () => this.canvas.afterSuccess(invocation, decision.value), [])));
+        const update: StateUpdate = { status: TaskState.SUCCESS, result: decision.value, ...extended, ...(children.length > 0 && { children: children.map(resultTuple) }) };
+        if (storeResults && !(await this.store(invocation.id, update))) return 'unrecorded';
+        await this.canvasStep(invocation, 'joining its chord', () => this.canvas.joinChord(invocation), undefined);
         this.deps.emit('task-succeeded', { ...base, result: decision.value, runtimeMs });
         logger.info({ task: task.name, id: invocation.id }, `task succeeded in ${(runtimeMs / 1_000).toFixed(3)}s`);
         return 'ack';
+      }
       case 'retry': {
         // Publish the next attempt before recording RETRY, so a crash in between never loses the call.
         await app.publishInvocation(retryInvocation(invocation, decision.eta), delivery.queue);
@@ -131,6 +190,9 @@ export class DeliveryProcessor {
       }
       case 'fail':
         if (storeResults && !(await this.store(invocation.id, { ...failureUpdate(decision.error), ...extended }))) return 'unrecorded';
+        // Celery's mark_as_failure: fail the rest of the chain, count the chord part, then the errbacks.
+        await this.canvasStep(invocation, 'joining its chord', () => this.canvas.joinChord(invocation), undefined);
+        await this.canvasStep(invocation, 'failing the rest of its chain and sending errbacks', () => this.canvas.afterFailure(invocation, decision.error), undefined);
         this.deps.emit('task-failed', { ...base, error: decision.error, runtimeMs });
         logger.error({ task: task.name, id: invocation.id, err: decision.error }, `task failed: ${errorText(decision.error)}`);
         return 'ack';
@@ -142,6 +204,33 @@ export class DeliveryProcessor {
       case 'ignore':
         this.deps.emit('task-ignored', base);
         return 'ack';
+      case 'replace':
+        // A replacement that cannot be sent fails the task (its caller learns why) rather than vanishing.
+        try {
+          await this.canvas.replace(invocation, decision.canvas);
+        } catch (error) {
+          if (!isCanvasInputError(error)) throw error;
+          return this.settle({ kind: 'fail', error }, delivery, task, invocation, storeResults, runtimeMs, children);
+        }
+        this.deps.emit('task-replaced', base);
+        logger.info({ task: task.name, id: invocation.id }, 'task replaced by a canvas');
+        return 'ack';
+    }
+  }
+
+  /**
+   * Run a canvas follow-up. A canvas that cannot be sent (malformed nested signature from another
+   * producer, chord on a backend without chordJoin) is reported and skipped: requeueing would only
+   * repeat it. Broker and backend failures still propagate, so the delivery is requeued.
+   */
+  private async canvasStep<T>(invocation: TaskInvocation, what: string, step: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isCanvasInputError(error)) throw error;
+      this.deps.emit('worker-error', { error, context: `${what} for ${invocation.id}` });
+      this.deps.logger.error({ err: error, id: invocation.id, task: invocation.task }, `canvas step skipped (${what}): ${errorText(error)}`);
+      return fallback;
     }
   }
 
@@ -175,6 +264,9 @@ export class DeliveryProcessor {
       retry(options) {
         throw new Retry(options);
       },
+      replace(canvas) {
+        throw new Replace(canvas);
+      },
       updateState: async (state, meta) => {
         await this.store(invocation.id, { status: state, result: meta ?? null, name: task.name });
       },
@@ -201,6 +293,13 @@ export class DeliveryProcessor {
     this.deps.emit('message-rejected', { queue: delivery.queue, reason, requeued: false });
     this.deps.logger.warn({ queue: delivery.queue, reason }, `message dead-lettered: ${reason.message}`);
   }
+}
+
+const CANVAS_INPUT_ERRORS = new Set(['TQ_INVALID_CANVAS', 'TQ_CHORD_UNSUPPORTED', 'TQ_SERIALIZATION', 'TQ_UNSUPPORTED']);
+
+/** Errors about the canvas itself (not the broker or backend): repeating the delivery cannot fix them. */
+function isCanvasInputError(error: unknown): boolean {
+  return TqError.isInstance(error) && CANVAS_INPUT_ERRORS.has(error.code);
 }
 
 function errorText(error: unknown): string {

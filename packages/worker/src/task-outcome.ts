@@ -1,5 +1,6 @@
 import {
   Ignore,
+  Replace,
   Reject,
   Retry,
   TaskState,
@@ -8,6 +9,7 @@ import {
   shouldAutoretry,
   toMilliseconds,
   type AnyTask,
+  type AnyCanvas,
   type App,
   type TaskInvocation,
 } from '@tq/core';
@@ -17,7 +19,8 @@ export type Decision =
   | { kind: 'retry'; error: unknown; delayMs: number; eta: number }
   | { kind: 'fail'; error: unknown }
   | { kind: 'reject'; error: Reject }
-  | { kind: 'ignore' };
+  | { kind: 'ignore' }
+  | { kind: 'replace'; canvas: AnyCanvas };
 
 function isSignal<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T, name: string): error is T {
   return error instanceof type || (error instanceof Error && error.name === name);
@@ -32,6 +35,7 @@ export function decide(app: App, task: AnyTask, invocation: TaskInvocation, outc
   if (outcome.ok) return { kind: 'succeed', value: outcome.value };
   const { error } = outcome;
   if (isSignal(error, Ignore, 'Ignore')) return { kind: 'ignore' };
+  if (isSignal(error, Replace, 'Replace')) return { kind: 'replace', canvas: error.canvas };
   if (isSignal(error, Reject, 'Reject')) return { kind: 'reject', error };
 
   const policy = task.retryPolicy;

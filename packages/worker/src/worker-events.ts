@@ -16,6 +16,10 @@ export interface WorkerEvents {
   'task-revoked': [TaskEventBase & { reason: string }];
   'task-rescheduled': [TaskEventBase & { eta: number }];
   'task-ignored': [TaskEventBase];
+  /** The task replaced itself with a canvas (this.replace()). */
+  'task-replaced': [TaskEventBase];
+  /** A repeat send of a run-once call (a chord body delivered twice) was dropped without running. */
+  'task-duplicate': [TaskEventBase];
   /** A message that could not run (malformed, unknown task, Reject) went to the dead-letter place. */
   'message-rejected': [{ queue: string; reason: DeadLetterReason; requeued: boolean }];
   /** Something failed that the worker survived (a backend write, an ack). */

@@ -17,6 +17,8 @@ import { Task, type TaskArgs, type TaskFunction, type TaskResult, type TaskSende
 import { TaskRegistry } from './task-registry.js';
 import { createRouter } from './task-routes.js';
 import type { ApplyOptions, TaskOptions } from './task-options.js';
+import { currentTask } from './current-task.js';
+import { GroupResult } from '../canvas/group-result.js';
 
 /** Takes over sending from the broker; see App.setDispatcher. */
 export type InvocationDispatcher = (invocation: TaskInvocation, queue: string) => Promise<void>;
@@ -117,6 +119,15 @@ export class App implements TaskSender {
     return new AsyncResult<Result>(taskId, () => this.backend);
   }
 
+  /** A group's results by its id, as saved when the group (or chord header) was applied; undefined when unknown. */
+  async restoreGroup<Results extends unknown[] = unknown[]>(groupId: string): Promise<GroupResult<Results> | undefined> {
+    const backend = this.backend;
+    if (backend === undefined) throw new ConfigurationError('This app has no result backend; groups are saved in the backend.');
+    const ids = await backend.restoreGroup(groupId);
+    if (ids === undefined) return undefined;
+    return new GroupResult<Results>(groupId, ids.map((id) => this.asyncResult(id)), () => this.backend);
+  }
+
   /** The queue a task name goes to when the call names none. */
   queueFor(taskName: string, taskOptions: TaskOptions = {}): string {
     return taskOptions.queue ?? this.route(taskName) ?? this.defaultQueue;
@@ -125,6 +136,9 @@ export class App implements TaskSender {
   async sendTaskCall<Result>(name: string, args: unknown[], taskOptions: TaskOptions, options: ApplyOptions): Promise<AsyncResult<Result>> {
     const now = this.clock.now();
     const id = options.taskId ?? this.generateId();
+    // Sent from inside a running task: join its workflow (Celery's parent_id / root_id) and count as its child.
+    const current = currentTask();
+    current?.children.push(id);
     const eta = options.eta !== undefined ? new Date(options.eta).getTime() : options.countdown !== undefined ? now + toMilliseconds(options.countdown, 'countdown') : null;
     const expiresOption = options.expires ?? taskOptions.expires;
     const expires = expiresOption === undefined ? null : expiresOption instanceof Date ? expiresOption.getTime() : now + toMilliseconds(expiresOption, 'expires');
@@ -133,8 +147,9 @@ export class App implements TaskSender {
       task: name,
       args: [...args],
       kwargs: options.kwargs ?? {},
-      rootId: options.rootId ?? id,
-      parentId: options.parentId ?? null,
+      rootId: options.rootId ?? current?.rootId ?? id,
+      parentId: options.parentId ?? current?.id ?? null,
+      embed: { callbacks: options.embed?.callbacks ?? null, errbacks: options.embed?.errbacks ?? null, chain: options.embed?.chain ?? null, chord: options.embed?.chord ?? null },
       groupId: options.groupId ?? null,
       groupIndex: options.groupIndex ?? null,
       eta,

@@ -15,7 +15,7 @@ function snakeCase(key: string): string {
 export function toCeleryOptions(options: Omit<ApplyOptions, 'kwargs'>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
+    if (value === undefined || key === 'embed') continue;
     let converted: unknown = value;
     if (DURATION_KEYS.has(key)) converted = toMilliseconds(value as Duration, key) / 1_000;
     // Python's isoformat: Celery reads a 3-digit fraction as microseconds (an eta up to 999 ms early).

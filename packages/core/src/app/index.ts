@@ -4,7 +4,7 @@ export { Task, type TaskFunction, type TaskArgs, type TaskResult, type AnyTask, 
 export type { TaskContext } from './task-context.js';
 export type { TaskOptions, ApplyOptions } from './task-options.js';
 export { TaskRegistry } from './task-registry.js';
-export { Signature, type SignatureTarget } from './signature.js';
-export { AsyncResult, errorFromMeta, type GetOptions } from './async-result.js';
+export { Signature, type SignatureTarget, type SignatureLinks } from './signature.js';
+export { AsyncResult, errorFromMeta, resultFromTuple, resultTuple, type GetOptions, type BackendSource } from './async-result.js';
 export { createRouter, type TaskRoutes } from './task-routes.js';
 export { toCeleryOptions } from './celery-options.js';

@@ -1,6 +1,7 @@
 import type { Duration } from '../util/duration.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import type { MessageHeaders } from '../contracts/message.js';
+import type { TaskEmbed } from '../protocol/task-invocation.js';
 
 /** Per-task defaults, given to app.task(). Durations are ms or strings like "10s". */
 export interface TaskOptions {
@@ -51,4 +52,9 @@ export interface ApplyOptions {
   rootId?: string;
   groupId?: string;
   groupIndex?: number;
+  /**
+   * Celery's embed (callbacks, errbacks, remaining chain, chord) as signature dicts; set by the
+   * canvas. Prefer `sig.link()`, `chain()`, `chord()`.
+   */
+  embed?: Partial<TaskEmbed>;
 }

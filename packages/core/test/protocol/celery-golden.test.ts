@@ -137,6 +137,12 @@ const expected: Record<string, Partial<TaskInvocation>> = {
     groupIndex: 1,
     embed: { ...EMPTY_EMBED, chord: sig('tasks.tsum', [], { task_id: 'dc6d44dd-540b-4aa8-a7e5-b61694f38e87', reply_to: REPLY_TO }) },
   },
+  // chain(add.s(1, 2), chord([add.s(3), add.s(4)], tsum.s())): the chord travels as one celery.chord
+  // signature in embed.chain (applied by packages/core/test/canvas/celery-canvas-wire.test.ts).
+  'chain-into-chord': {
+    args: [1, 2],
+    embed: { ...EMPTY_EMBED, chain: [expect.objectContaining({ task: 'celery.chord', subtask_type: 'chord', options: { task_id: '64ed4305-6ec7-4cea-88d0-a88b63106d31' } })] },
+  },
 };
 
 const v2Fixtures = readdirSync(new URL('messages/', FIXTURES))

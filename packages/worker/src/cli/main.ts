@@ -4,11 +4,14 @@ import { TqError } from '@tq/core';
 import { workerCommand } from './commands/worker-command.js';
 import { callCommand } from './commands/call-command.js';
 import { purgeCommand } from './commands/purge-command.js';
+import { migrateCommand } from './commands/migrate-command.js';
+import { resultsCommand } from './commands/results-command.js';
+import { beatCommand } from './commands/beat-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('tq').description('tq: distributed task queue, Celery-compatible').version(version);
-program.addCommand(workerCommand(version)).addCommand(callCommand()).addCommand(purgeCommand());
+program.addCommand(workerCommand(version)).addCommand(callCommand()).addCommand(purgeCommand()).addCommand(migrateCommand()).addCommand(resultsCommand()).addCommand(beatCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // Typed errors already name the fix; print them plainly, without a stack.

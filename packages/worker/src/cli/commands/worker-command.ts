@@ -3,6 +3,7 @@ import { Worker } from '../../worker.js';
 import { banner } from '../banner.js';
 import { prepareApp } from '../prepare-app.js';
 import { integer, list } from '../parse.js';
+import { startEmbeddedBeat } from './beat-command.js';
 
 export function workerCommand(version: string): Command {
   return new Command('worker')
@@ -16,7 +17,10 @@ export function workerCommand(version: string): Command {
     .option('-n, --hostname <name>', 'worker name in results and logs')
     .option('--shutdown-timeout <ms>', 'warm shutdown waits this long for running tasks', integer, 30_000)
     .addOption(new Option('-l, --loglevel <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
-    .action(async (flags: { app: string; queues?: string[]; concurrency: number; prefetch?: number; broker?: string; backend?: string; hostname?: string; shutdownTimeout: number; loglevel: 'info' }) => {
+    .option('-B, --beat', 'also run the beat scheduler in this process (needs @tq/beat)')
+    .option('--beat-store <url>', 'beat store for --beat: redis://…, postgres://… or memory:// (default: TQ_BEAT_STORE, then the app beat\'s store)')
+    .option('--beat-schedule <file>', 'JSON schedule file for --beat')
+    .action(async (flags: { app: string; queues?: string[]; concurrency: number; prefetch?: number; broker?: string; backend?: string; hostname?: string; shutdownTimeout: number; loglevel: 'info'; beat?: boolean; beatStore?: string; beatSchedule?: string }) => {
       const app = await prepareApp(flags);
       const worker = new Worker(app, {
         queues: flags.queues,
@@ -27,12 +31,13 @@ export function workerCommand(version: string): Command {
         logLevel: flags.loglevel,
       });
       process.stderr.write(`${banner(worker, version)}\n`);
+      const beat = flags.beat === true ? await startEmbeddedBeat(app, { app: flags.app, store: flags.beatStore, schedule: flags.beatSchedule }) : undefined;
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals): void => {
         signals++;
         if (signals === 1) {
           process.stderr.write(`\n${signal}: warm shutdown (finishing running tasks; ${signal} again for cold shutdown)\n`);
-          void worker.stop().then(() => app.close()).then(() => process.exit(0));
+          void Promise.resolve(beat?.stop()).then(() => worker.stop()).then(() => app.close()).then(() => process.exit(0));
         } else {
           process.stderr.write(`\n${signal}: cold shutdown\n`);
           void worker.stop({ cold: true, timeoutMs: 0 }).finally(() => process.exit(1));

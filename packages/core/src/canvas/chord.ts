@@ -1,0 +1,53 @@
+import type { SignatureDict } from '../protocol/task-invocation.js';
+import { Canvas, type CanvasApp } from './canvas.js';
+import type { AnyCanvas, CanvasInput, InputOfCanvas, ResultsOf, StepAfter } from './canvas-types.js';
+import { Group } from './group.js';
+import { chordDict, groupDict } from './signature-dict.js';
+import { appOf } from './chain.js';
+
+/**
+ * A header group and a body that runs once with the array of the header's results, after the last
+ * of them finished. Joined through the result backend's atomic chordJoin (no polling); a failing
+ * header task fails the chord: the body does not run, its errbacks do, once.
+ */
+export class Chord<Result = unknown, Input extends CanvasInput = CanvasInput> extends Canvas<Result, Input> {
+  constructor(
+    readonly app: CanvasApp,
+    readonly header: readonly AnyCanvas[],
+    readonly body: AnyCanvas,
+    private readonly linked: { link: SignatureDict[]; linkError: SignatureDict[] } = { link: [], linkError: [] },
+  ) {
+    super();
+  }
+
+  /** Run `callback` with the body's result. */
+  link(callback: StepAfter<Result, unknown>): Chord<Result, Input> {
+    return new Chord(this.app, this.header, this.body, { ...this.linked, link: [...this.linked.link, callback.toDict()] });
+  }
+
+  /** Run `errback` once when the chord fails (a header task failed, or the body did), with the body's id. */
+  linkError(errback: StepAfter<string, unknown>): Chord<Result, Input> {
+    return new Chord(this.app, this.header, this.body, { ...this.linked, linkError: [...this.linked.linkError, errback.toDict()] });
+  }
+
+  toDict(): SignatureDict {
+    const options: Record<string, unknown> = {};
+    if (this.linked.link.length > 0) options.link = this.linked.link;
+    if (this.linked.linkError.length > 0) options.link_error = this.linked.linkError;
+    return chordDict(groupDict(this.header.map((member) => member.toDict())), this.body.toDict(), options);
+  }
+}
+
+/**
+ * `chord([add.s(1, 1), add.s(2, 2)], tsum.s())`: the body receives `[2, 4]`. The body must take the
+ * header's results array as its missing first argument, or be immutable.
+ */
+export function chord<Members extends readonly AnyCanvas[], Result>(
+  header: readonly [...Members],
+  body: StepAfter<ResultsOf<Members>, Result>,
+): Chord<Result, InputOfCanvas<Members[number]>>;
+export function chord<Results extends unknown[], Input extends CanvasInput, Result>(header: Group<Results, Input>, body: StepAfter<Results, Result>): Chord<Result, Input>;
+export function chord(header: readonly AnyCanvas[] | Group, body: AnyCanvas): Chord {
+  const members = header instanceof Group ? header.members : header;
+  return new Chord(appOf([...members, body]), members, body);
+}

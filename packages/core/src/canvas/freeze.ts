@@ -1,0 +1,177 @@
+import type { SignatureDict } from '../protocol/task-invocation.js';
+import type { IdGenerator } from '../util/ids.js';
+import { InvalidCanvasError } from './canvas-errors.js';
+import { chordDict, chordParts, extendListOption, groupDict, kindOf, signatureList, tasksOf } from './signature-dict.js';
+
+/** The result ids a frozen canvas will report, with each result's parent (the step before it). */
+export type ResultTree = { kind: 'task'; id: string; parent?: ResultTree } | { kind: 'group'; id: string; members: ResultTree[]; parent?: ResultTree };
+
+/** Where a node sits: in a group (a chord header) at some index. */
+export interface Membership {
+  groupId?: string;
+  groupIndex?: number;
+}
+
+/**
+ * Give every node of `dict` its ids, in place (Celery's freeze): tasks get `options.task_id`,
+ * groups `options.group_id`; every node's `options.task_id` is its result id (a chain's is its
+ * last step's, a chord's its body's). Chains are flattened and a group followed by a step becomes
+ * a chord, as Celery does. `fixedId` pins the result id (the chord body id, a replaced task's id).
+ */
+export function freeze(dict: SignatureDict, generateId: IdGenerator, membership: Membership = {}, fixedId?: string): ResultTree {
+  switch (kindOf(dict)) {
+    case 'task': {
+      const id = fixedId ?? (typeof dict.options.task_id === 'string' ? dict.options.task_id : generateId());
+      dict.options.task_id = id;
+      if (membership.groupId !== undefined) {
+        dict.options.group_id = membership.groupId;
+        dict.options.group_index = membership.groupIndex ?? null;
+      }
+      return { kind: 'task', id };
+    }
+    case 'chain':
+      return freezeChain(dict, generateId, membership, fixedId);
+    case 'group':
+      return freezeGroup(dict, generateId, membership, fixedId);
+    case 'chord':
+      return freezeChord(dict, generateId, membership, fixedId);
+    case 'chunks':
+      chunksToGroup(dict);
+      return freezeGroup(dict, generateId, membership, fixedId);
+  }
+}
+
+function withParent(tree: ResultTree, parent: ResultTree | undefined): ResultTree {
+  if (parent === undefined) return tree;
+  // A chord's result already has its header as parent; the step before attaches to the header.
+  if (tree.parent !== undefined) return { ...tree, parent: withParent(tree.parent, parent) };
+  return { ...tree, parent };
+}
+
+function freezeChain(dict: SignatureDict, generateId: IdGenerator, membership: Membership, fixedId?: string): ResultTree {
+  const steps = upgradeGroups(flatten(tasksOf(dict)));
+  if (steps.length === 0) throw new InvalidCanvasError('A chain needs at least one step.');
+  // Celery: a chain's link goes on its last step, its link_error on every step.
+  extendListOption(steps.at(-1)!, 'link', signatureList(dict.options.link));
+  for (const step of steps) extendListOption(step, 'link_error', signatureList(dict.options.link_error));
+  delete dict.options.link;
+  delete dict.options.link_error;
+  dict.kwargs.tasks = steps;
+  let tree: ResultTree | undefined;
+  steps.forEach((step, index) => {
+    const last = index === steps.length - 1;
+    tree = withParent(freeze(step, generateId, last ? membership : {}, last ? fixedId : undefined), tree);
+  });
+  dict.options.task_id = tree!.id;
+  return tree!;
+}
+
+function freezeGroup(dict: SignatureDict, generateId: IdGenerator, membership: Membership, fixedId?: string): ResultTree {
+  if (membership.groupId !== undefined) {
+    throw new InvalidCanvasError('A group directly inside a group or chord header is not supported: flatten it, or make it a chord (group | task).');
+  }
+  // Celery keeps a frozen group's id in options.task_id; tq writes both.
+  const known = dict.options.group_id ?? dict.options.task_id;
+  const groupId = fixedId ?? (typeof known === 'string' ? known : generateId());
+  dict.options.group_id = groupId;
+  dict.options.task_id = groupId;
+  const members = tasksOf(dict);
+  for (const member of members) extendListOption(member, 'link_error', signatureList(dict.options.link_error));
+  delete dict.options.link_error;
+  return { kind: 'group', id: groupId, members: members.map((member, groupIndex) => freeze(member, generateId, { groupId, groupIndex })) };
+}
+
+function freezeChord(dict: SignatureDict, generateId: IdGenerator, membership: Membership, fixedId?: string): ResultTree {
+  const { header, body } = chordParts(dict);
+  // Celery: a chord's link and link_error go on its body.
+  extendListOption(body, 'link', signatureList(dict.options.link));
+  extendListOption(body, 'link_error', signatureList(dict.options.link_error));
+  delete dict.options.link;
+  delete dict.options.link_error;
+  const bodyTree = freeze(body, generateId, membership, fixedId);
+  const headerTree = freezeGroup(header, generateId, {}, typeof dict.options.group_id === 'string' ? dict.options.group_id : undefined);
+  dict.kwargs.header = header;
+  dict.kwargs.body = body;
+  dict.options.group_id = headerTree.id;
+  dict.options.task_id = bodyTree.id;
+  return withParent(bodyTree, headerTree);
+}
+
+/** chain(a, chain(b, c)) is chain(a, b, c). */
+function flatten(steps: SignatureDict[]): SignatureDict[] {
+  return steps.flatMap((step) => (kindOf(step) === 'chain' && Object.keys(step.options).length === 0 ? flatten(tasksOf(step)) : [step]));
+}
+
+/** group | task is a chord (Celery upgrades it the same way), so the task receives the group's results. */
+function upgradeGroups(steps: SignatureDict[]): SignatureDict[] {
+  const out: SignatureDict[] = [];
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index]!;
+    const next = steps[index + 1];
+    if (kindOf(step) === 'group' && next !== undefined) {
+      out.push(chordDict(step, next));
+      index++;
+    } else out.push(step);
+  }
+  return out;
+}
+
+/** Celery's chunks: the items split into groups of n, each run by one celery.starmap call. */
+function chunksToGroup(dict: SignatureDict): void {
+  const { task, it, n } = dict.kwargs as { task: SignatureDict; it: unknown[]; n: number };
+  const members: SignatureDict[] = [];
+  for (let start = 0; start < it.length; start += n) {
+    members.push({ task: 'celery.starmap', args: [], kwargs: { task, it: it.slice(start, start + n) }, options: {}, subtask_type: null, immutable: true });
+  }
+  Object.assign(dict, groupDict(members, dict.options));
+}
+
+/** The task that reports a node's result: a chain's last step, a chord's body (recursively). */
+export function finalTask(dict: SignatureDict): SignatureDict {
+  switch (kindOf(dict)) {
+    case 'chain':
+      return finalTask(tasksOf(dict).at(-1)!);
+    case 'chord':
+      return finalTask(chordParts(dict).body);
+    case 'group':
+    case 'chunks':
+      throw new InvalidCanvasError('A group has no single final task; wrap it in a chord to use it here.');
+    default:
+      return dict;
+  }
+}
+
+/** Every task id a frozen node will report on (to fail them all when the node cannot run). */
+export function taskIdsIn(dict: SignatureDict): string[] {
+  switch (kindOf(dict)) {
+    case 'chain':
+    case 'group':
+      return tasksOf(dict).flatMap(taskIdsIn);
+    case 'chord': {
+      const { header, body } = chordParts(dict);
+      return [...taskIdsIn(header), ...taskIdsIn(body)];
+    }
+    case 'chunks':
+      return [];
+    default:
+      return typeof dict.options.task_id === 'string' ? [dict.options.task_id] : [];
+  }
+}
+
+/** Whether applying `dict` needs the backend's chord join. */
+export function containsChord(dict: SignatureDict): boolean {
+  switch (kindOf(dict)) {
+    case 'chord':
+      return true;
+    case 'chain':
+    case 'group':
+      return tasksOf(dict).some(containsChord) || (kindOf(dict) === 'chain' && hasGroupBeforeStep(tasksOf(dict)));
+    default:
+      return false;
+  }
+}
+
+function hasGroupBeforeStep(steps: SignatureDict[]): boolean {
+  return steps.some((step, index) => kindOf(step) === 'group' && index < steps.length - 1);
+}
+
