@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'amqplib';
-import { Redis } from 'ioredis';
 import { createApp, TaskState, type App, type AsyncResult } from '@tq/core';
 import { createRedisBackend } from '@tq/backend-redis';
 import { createAmqpBroker, type AmqpBroker } from '@tq/broker-amqp';
 import { waitUntil } from '@tq/testing';
 import { Worker } from '@tq/worker';
 import { REDIS_URL, SHARED_AMQP_URL, amqpAndRedisUp } from './amqp/servers.js';
+import { deleteRedisKeysUnder } from './support/shared-servers.js';
 import { canStartPrivateRabbitMq, startPrivateRabbitMq, type PrivateRabbitMq } from './amqp/private-rabbitmq.js';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './worker-process.js';
 
@@ -36,14 +36,7 @@ function namespace(label: string, amqpUrl: string): Namespace {
       await channel.deleteExchange(id);
       await connection.close();
     }
-    const client = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length > 0) await client.unlink(...keys);
-    } while (cursor !== '0');
-    client.disconnect();
+    await deleteRedisKeysUnder(`${id}:`, REDIS_URL);
   });
   return { queue: id, keyPrefix: `${id}:` };
 }

@@ -1,7 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chain, createApp, type App, type Task } from '@tq/core';
 import { createRedisBackend } from '@tq/backend-redis';
@@ -9,30 +7,13 @@ import { createRedisBroker } from '@tq/broker-redis';
 import { waitUntil } from '@tq/testing';
 import { Worker } from '@tq/worker';
 import { REDIS_URL, redisReady } from './canvas-redis.js';
+import { deleteCeleryRedisQueues, probePythonCelery, runPythonJson, startPythonCeleryWorker } from './support/python-celery.js';
 
-const PYTHON = '/usr/bin/python3';
-const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-const ready = await redisReady('Redis 127.0.0.1:6379 and Python Celery 5.2 (/usr/bin/python3; apt-get install -y python3-celery python3-redis)', () => {
-  const probe = spawnSync(PYTHON, ['-c', 'import celery, redis; assert celery.VERSION[0] == 5'], { encoding: 'utf8' });
-  if (probe.status !== 0) throw new Error(probe.stderr.trim() || 'celery not importable');
-});
+const ready = await redisReady('Redis 127.0.0.1:6379 and Python Celery 5.2 (/usr/bin/python3; apt-get install -y python3-celery python3-redis)', () => probePythonCelery('redis'));
 
 /** Run `e2e_celery_app.py <args>` and parse its last JSON line; bounded by a kill timer. */
 function python(args: string[], env: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['e2e_celery_app.py', ...args], { cwd: fixtures, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>);
-      else reject(new Error(`python exited ${code}: ${stderr}`));
-    });
-  });
+  return runPythonJson('e2e_celery_app.py', args, env, 45_000);
 }
 
 // Celery's own layout (no key prefix) so both sides share queues and results; only our queues and ids are deleted.
@@ -42,7 +23,7 @@ describe.runIf(ready)('a chain hopping between Python Celery 5.2 and tq workers 
   const resultIds = new Set<string>();
   let app: App;
   let worker: Worker;
-  let pythonWorker: ReturnType<typeof spawn> | undefined;
+  let pythonWorker: ChildProcess | undefined;
 
   beforeAll(async () => {
     app = createApp({ broker: createRedisBroker({ url: REDIS_URL }), backend: createRedisBackend({ url: REDIS_URL }) });
@@ -50,23 +31,13 @@ describe.runIf(ready)('a chain hopping between Python Celery 5.2 and tq workers 
     worker = new Worker(app, { queues: [tqQueue], concurrency: 4, logLevel: 'silent' });
     worker.on('task-succeeded', ({ id }) => resultIds.add(id));
     await worker.start();
-    pythonWorker = spawn(PYTHON, ['-m', 'celery', '-A', 'e2e_celery_app', 'worker', '--pool', 'solo', '-Q', pyQueue, '--without-heartbeat', '--without-mingle', '--without-gossip', '--loglevel', 'WARNING'], {
-      cwd: fixtures,
-      env: { ...process.env, E2E_REDIS_URL: REDIS_URL, E2E_QUEUE: pyQueue },
-      stdio: 'ignore',
-    });
+    pythonWorker = startPythonCeleryWorker('e2e_celery_app', pyQueue, { E2E_REDIS_URL: REDIS_URL, E2E_QUEUE: pyQueue });
   });
 
   afterAll(async () => {
     pythonWorker?.kill('SIGTERM');
     await worker?.stop();
-    const client = new Redis(REDIS_URL);
-    await client.unlink(tqQueue, pyQueue, ...[...resultIds].map((id) => `celery-task-meta-${id}`));
-    for (const bindingKey of await client.keys('_kombu.binding.*')) {
-      const members = (await client.smembers(bindingKey)).filter((member) => member.includes(tqQueue) || member.includes(pyQueue));
-      if (members.length > 0) await client.srem(bindingKey, ...members);
-    }
-    client.disconnect();
+    await deleteCeleryRedisQueues([tqQueue, pyQueue], resultIds);
     await app?.close();
   });
 

@@ -9,10 +9,20 @@ export type Op = 'add' | 'mul' | 'fail';
 /** Something that starts a workflow (needs no input). */
 export type Start =
   | { t: 'leaf'; op: Op; a: number; b: number }
-  | { t: 'chord'; header: Start[] }
+  | { t: 'chord'; header: HeaderMember[] }
   | { t: 'chain'; first: Start; steps: Step[] };
-/** Something that follows a step (receives the previous result). */
-export type Step = { t: 'partial'; op: Op; k: number } | { t: 'group-sum'; members: Step[] } | { t: 'chord-sum'; members: Step[] };
+/** A chord header member: a nested group is flattened into the header (one result per task). */
+export type HeaderMember = Start | { t: 'nested-group'; members: HeaderMember[] };
+/**
+ * Something that follows a step (receives the previous result). `groups-sum` is
+ * `then(group(members)).then(group(xsum × sums)).then(xsum)`; `chord-group-sum` is
+ * `then(chord(members, group(xsum × sums))).then(xsum)`: both pass a group's results on to a group.
+ */
+export type Step =
+  | { t: 'partial'; op: Op; k: number }
+  | { t: 'group-sum'; members: Step[] }
+  | { t: 'chord-sum'; members: Step[] }
+  | { t: 'groups-sum' | 'chord-group-sum'; members: Step[]; sums: number };
 
 const small = fc.integer({ min: -5, max: 9 });
 // Failing steps are rarer than working ones, so most canvases get deep before they stop.
@@ -26,6 +36,15 @@ function stepArb(depth: number): fc.Arbitrary<Step> {
     { weight: 3, arbitrary: partial },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('group-sum' as const), members }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('chord-sum' as const), members }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('groups-sum' as const, 'chord-group-sum' as const), members, sums: fc.integer({ min: 1, max: 3 }) }) },
+  );
+}
+
+function headerMemberArb(depth: number): fc.Arbitrary<HeaderMember> {
+  if (depth <= 0) return startArb(0);
+  return fc.oneof(
+    { weight: 3, arbitrary: startArb(depth) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('nested-group' as const), members: fc.array(headerMemberArb(depth - 1), { minLength: 1, maxLength: 3 }) }) },
   );
 }
 
@@ -34,7 +53,7 @@ export function startArb(depth: number): fc.Arbitrary<Start> {
   if (depth <= 0) return leaf;
   return fc.oneof(
     { weight: 2, arbitrary: leaf },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant('chord' as const), header: fc.array(startArb(depth - 1), { minLength: 1, maxLength: 3 }) }) },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant('chord' as const), header: fc.array(headerMemberArb(depth - 1), { minLength: 1, maxLength: 3 }) }) },
     { weight: 3, arbitrary: fc.record({ t: fc.constant('chain' as const), first: startArb(depth - 1), steps: fc.array(stepArb(depth - 1), { minLength: 1, maxLength: 3 }) }) },
   );
 }
@@ -54,7 +73,7 @@ export function evaluate(node: Start): Evaluation {
     case 'leaf':
       return { outcome: apply(node.op, node.a, node.b), bodies: 0 };
     case 'chord':
-      return sumOf(node.header.map(evaluate));
+      return sumOf(flatHeader(node.header).map(evaluate));
     case 'chain': {
       let current = evaluate(node.first);
       for (const step of node.steps) {
@@ -67,9 +86,27 @@ export function evaluate(node: Start): Evaluation {
   }
 }
 
+/** Nested groups add their tasks to the header one by one, in order (as Celery flattens them). */
+function flatHeader(members: HeaderMember[]): Start[] {
+  return members.flatMap((member) => (member.t === 'nested-group' ? flatHeader(member.members) : [member]));
+}
+
 function evaluateStep(step: Step, input: number): Evaluation {
-  if (step.t === 'partial') return { outcome: apply(step.op, input, step.k), bodies: 0 };
-  return sumOf(step.members.map((member) => evaluateStep(member, input)));
+  switch (step.t) {
+    case 'partial':
+      return { outcome: apply(step.op, input, step.k), bodies: 0 };
+    case 'group-sum':
+    case 'chord-sum':
+      return sumOf(step.members.map((member) => evaluateStep(member, input)));
+    default: {
+      // Each of the `sums` xsums receives the members' results; the last xsum adds their sums.
+      const parts = step.members.map((member) => evaluateStep(member, input));
+      const bodies = parts.reduce((total, part) => total + part.bodies, 0);
+      if (!parts.every((part) => part.outcome.ok)) return { outcome: { ok: false }, bodies };
+      const sum = parts.reduce((total, part) => total + (part.outcome.ok ? part.outcome.value : 0), 0);
+      return { outcome: { ok: true, value: sum * step.sums + 0 }, bodies: bodies + step.sums + 1 };
+    }
+  }
 }
 
 /** A chord with xsum as its body: it runs (once) only when every header member succeeded. */
@@ -93,14 +130,20 @@ export function build(node: Start, tasks: ModelTasks): AnyCanvas {
     case 'leaf':
       return tasks[node.op].s(node.a, node.b);
     case 'chord':
-      return chord(node.header.map((member) => build(member, tasks)) as AnyCanvas[], tasks.xsum.s() as never);
+      return chord(node.header.map((member) => buildHeaderMember(member, tasks)), tasks.xsum.s() as never);
     case 'chain':
       return node.steps.reduce<AnyCanvas>((canvas, step) => buildStep(canvas, step, tasks), build(node.first, tasks));
   }
 }
 
+/** `canvas.then(next)` for canvases built untyped. */
+const then = (canvas: AnyCanvas, next: AnyCanvas): AnyCanvas => (canvas as unknown as { then(next: AnyCanvas): AnyCanvas }).then(next);
+
+function buildHeaderMember(member: HeaderMember, tasks: ModelTasks): AnyCanvas {
+  return member.t === 'nested-group' ? group(member.members.map((inner) => buildHeaderMember(inner, tasks))) : build(member, tasks);
+}
+
 function buildStep(previous: AnyCanvas, step: Step, tasks: ModelTasks): AnyCanvas {
-  const then = (canvas: AnyCanvas, next: AnyCanvas): AnyCanvas => (canvas as unknown as { then(next: AnyCanvas): AnyCanvas }).then(next);
   switch (step.t) {
     case 'partial':
       return then(previous, tasks[step.op].s(step.k));
@@ -109,15 +152,35 @@ function buildStep(previous: AnyCanvas, step: Step, tasks: ModelTasks): AnyCanva
       return then(then(previous, group(step.members.map(memberOfStep(tasks)) as AnyCanvas[])), tasks.xsum.s());
     case 'chord-sum':
       return then(previous, chord(step.members.map(memberOfStep(tasks)) as AnyCanvas[], tasks.xsum.s() as never));
+    case 'groups-sum': {
+      // group | group | xsum: chord(group, chord(group, xsum)).
+      const first = then(previous, group(step.members.map(memberOfStep(tasks)) as AnyCanvas[]));
+      return then(then(first, sums(step.sums, tasks)), tasks.xsum.s());
+    }
+    case 'chord-group-sum':
+      // chord(members, group).then(xsum): the step joins the body, chord(members, chord(group, xsum)).
+      return then(then(previous, chord(step.members.map(memberOfStep(tasks)) as AnyCanvas[], sums(step.sums, tasks) as never)), tasks.xsum.s());
   }
 }
 
-/** A step used as a header member receives the same input as its siblings: a nested sum becomes a chain into a chord. */
+function sums(count: number, tasks: ModelTasks): AnyCanvas {
+  return group(Array.from({ length: count }, () => tasks.xsum.s()));
+}
+
+/** A step used as a header member receives the same input as its siblings: a nested sum becomes a chord (or a chain starting with one). */
 function memberOfStep(tasks: ModelTasks) {
   return (member: Step): AnyCanvas => {
-    if (member.t === 'partial') return tasks[member.op].s(member.k);
-    const inner = chord(member.members.map(memberOfStep(tasks)) as AnyCanvas[], tasks.xsum.s() as never);
-    return inner;
+    switch (member.t) {
+      case 'partial':
+        return tasks[member.op].s(member.k);
+      case 'group-sum':
+      case 'chord-sum':
+        return chord(member.members.map(memberOfStep(tasks)) as AnyCanvas[], tasks.xsum.s() as never);
+      case 'groups-sum':
+        return then(then(group(member.members.map(memberOfStep(tasks)) as AnyCanvas[]), sums(member.sums, tasks)), tasks.xsum.s());
+      case 'chord-group-sum':
+        return then(chord(member.members.map(memberOfStep(tasks)) as AnyCanvas[], sums(member.sums, tasks) as never), tasks.xsum.s());
+    }
   };
 }
 

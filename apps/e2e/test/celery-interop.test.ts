@@ -1,57 +1,26 @@
-import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { createApp, TaskFailedError, type App } from '@tq/core';
 import { createRedisBackend } from '@tq/backend-redis';
 import { createRedisBroker } from '@tq/broker-redis';
 import { requireServer } from '@tq/testing';
 import { Worker } from '@tq/worker';
-
-const PYTHON = '/usr/bin/python3';
-const REDIS_URL = 'redis://127.0.0.1:6379/0';
-const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+import { deleteCeleryRedisQueues, probePythonCelery, runPythonJson, startPythonCeleryWorker } from './support/python-celery.js';
+import { REDIS_URL, pingRedis } from './support/shared-servers.js';
 
 const ready = await requireServer('Redis 127.0.0.1:6379 and Python Celery 5.2 (/usr/bin/python3; apt-get install -y python3-celery python3-redis)', async () => {
-  const probe = spawnSync(PYTHON, ['-c', 'import celery, redis; assert celery.VERSION[0] == 5'], { encoding: 'utf8' });
-  if (probe.status !== 0) throw new Error(probe.stderr.trim() || 'celery not importable');
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await client.connect();
-    await client.ping();
-  } finally {
-    client.disconnect();
-  }
+  probePythonCelery('redis');
+  await pingRedis(REDIS_URL);
 });
 
 /** Run the Python client; resolves with its JSON line. Bounded: Celery's own get() times out at 30 s. */
 function pythonSend(env: Record<string, string>, task: string, args: unknown[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['e2e_celery_app.py', 'send', task, JSON.stringify(args)], { cwd: fixtures, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>);
-      else reject(new Error(`python client exited ${code}: ${stderr}`));
-    });
-  });
+  return runPythonJson('e2e_celery_app.py', ['send', task, JSON.stringify(args)], env, 45_000, 'python client');
 }
 
-async function deleteQueueAndResults(queue: string, taskIds: string[]): Promise<void> {
-  const client = new Redis(REDIS_URL);
-  const keys = [queue, ...[3, 6, 9].map((p) => `${queue}\x06\x16${p}`), ...taskIds.map((id) => `celery-task-meta-${id}`)];
-  await client.unlink(...keys);
-  // kombu records the queue's binding in shared sets; remove just our members.
-  for (const bindingKey of await client.keys('_kombu.binding.*')) {
-    const members = (await client.smembers(bindingKey)).filter((member) => member.includes(queue));
-    if (members.length > 0) await client.srem(bindingKey, ...members);
-  }
-  client.disconnect();
+function deleteQueueAndResults(queue: string, taskIds: string[]): Promise<void> {
+  return deleteCeleryRedisQueues([queue], taskIds);
 }
 
 describe.runIf(ready)('interop with Python Celery 5.2 over Redis', () => {
@@ -95,15 +64,11 @@ describe.runIf(ready)('interop with Python Celery 5.2 over Redis', () => {
     const queue = `e2e-tq-to-py-${randomUUID()}`;
     const ids: string[] = [];
     let app: App;
-    let python: ReturnType<typeof spawn> | undefined;
+    let python: ChildProcess | undefined;
 
     beforeAll(async () => {
       app = createApp({ broker: createRedisBroker({ url: REDIS_URL }), backend: createRedisBackend({ url: REDIS_URL }) });
-      python = spawn(PYTHON, ['-m', 'celery', '-A', 'e2e_celery_app', 'worker', '--pool', 'solo', '-Q', queue, '--without-heartbeat', '--without-mingle', '--without-gossip', '--loglevel', 'WARNING'], {
-        cwd: fixtures,
-        env: { ...process.env, E2E_REDIS_URL: REDIS_URL, E2E_QUEUE: queue },
-        stdio: 'ignore',
-      });
+      python = startPythonCeleryWorker('e2e_celery_app', queue, { E2E_REDIS_URL: REDIS_URL, E2E_QUEUE: queue });
     });
 
     afterAll(async () => {

@@ -1,23 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { createApp, TaskState, type App, type AsyncResult } from '@tq/core';
 import { createRedisBackend } from '@tq/backend-redis';
 import { createRedisBroker } from '@tq/broker-redis';
 import { requireServer, waitUntil } from '@tq/testing';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
+import { REDIS_URL, deleteRedisKeysUnder, pingRedis } from './support/shared-servers.js';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './worker-process.js';
 
-const SHARED_REDIS = 'redis://127.0.0.1:6379/0';
-const redisUp = await requireServer('Redis 127.0.0.1:6379', async () => {
-  const client = new Redis(SHARED_REDIS, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await client.connect();
-    await client.ping();
-  } finally {
-    client.disconnect();
-  }
-});
+const SHARED_REDIS = REDIS_URL;
+const redisUp = await requireServer('Redis 127.0.0.1:6379', () => pingRedis(SHARED_REDIS));
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -41,15 +33,8 @@ async function countSucceeded(results: AsyncResult<unknown>[]): Promise<number> 
   return states.filter((state) => state === TaskState.SUCCESS).length;
 }
 
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-    cursor = next;
-    if (keys.length > 0) await client.unlink(...keys);
-  } while (cursor !== '0');
-  client.disconnect();
+function deleteKeys(url: string, prefix: string): Promise<void> {
+  return deleteRedisKeysUnder(prefix, url);
 }
 
 describe.runIf(redisUp)('fault tolerance on Redis (real worker processes)', () => {

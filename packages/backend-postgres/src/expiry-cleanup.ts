@@ -1,6 +1,5 @@
-import type { Clock } from '@tq/core';
+import { type Clock, type ClockTimer, setClockTimer } from '@tq/core';
 import type pg from 'pg';
-import { type ClockTimer, setClockTimer } from './clock-timer.js';
 import type { Statements } from './statements.js';
 
 /** Rows removed by one cleanup run, per table. */

@@ -13,10 +13,10 @@ import {
   type TaskMeta,
   type WaitOptions,
   isReadyState,
+  sleepOn,
   systemClock,
 } from '@tq/core';
 import type pg from 'pg';
-import { sleepOn } from './clock-timer.js';
 import { type BackendConnections, openConnections } from './connections.js';
 import { connectError, isConnectionError, toBackendError } from './errors.js';
 import { type CleanupOptions, type CleanupReport, ExpiryCleanup } from './expiry-cleanup.js';

@@ -1,6 +1,5 @@
-import { type Clock, type TaskMeta, TimeoutError, type WaitOptions } from '@tq/core';
+import { type Clock, type ClockTimer, type TaskMeta, TimeoutError, type WaitOptions, setClockTimer } from '@tq/core';
 import pg from 'pg';
-import { type ClockTimer, setClockTimer } from './clock-timer.js';
 
 export interface ResultListenerOptions {
   /** A new, unconnected client for LISTEN. */

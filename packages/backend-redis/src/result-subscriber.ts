@@ -1,4 +1,4 @@
-import { type Clock, type TaskMeta, TimeoutError, type WaitOptions, isReadyState, systemClock } from '@tq/core';
+import { type Clock, type ClockTimer, type TaskMeta, TimeoutError, type WaitOptions, isReadyState, setClockTimer, systemClock } from '@tq/core';
 import type { Redis } from 'ioredis';
 import { closeConnection } from './connections.js';
 
@@ -50,7 +50,7 @@ export class ResultSubscriber {
         reject(signal.reason);
         return;
       }
-      let timer: ReturnType<NonNullable<Clock['setTimer']>> | undefined;
+      let timer: ClockTimer | undefined;
       const finish = (outcome: () => void): void => {
         if (!channel.waiters.has(waiter)) return; // settled already
         timer?.cancel();
@@ -65,9 +65,8 @@ export class ResultSubscriber {
       const onAbort = (): void => waiter.reject(signal?.reason);
       const channel = this.join(taskId, key, waiter);
       if (timeoutMs !== undefined) {
-        const clock = this.options.clock ?? systemClock;
-        const setTimer = clock.setTimer ?? systemClock.setTimer;
-        timer = setTimer(() => waiter.reject(new TimeoutError(`Task ${taskId} was not ready within ${timeoutMs} ms.`)), timeoutMs);
+        const timeout = (): void => waiter.reject(new TimeoutError(`Task ${taskId} was not ready within ${timeoutMs} ms.`));
+        timer = setClockTimer(this.options.clock ?? systemClock, timeout, timeoutMs);
       }
       signal?.addEventListener('abort', onAbort, { once: true });
       channel.subscribed.then(

@@ -1,7 +1,16 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { BrokerError, type BrokerMessage, type Consumer, type DeadLetterReason, type DeliveryHandler } from '@tq/core';
+import {
+  BrokerError,
+  DrainWaiters,
+  SettledDelivery,
+  reportConsumerError,
+  type BrokerMessage,
+  type Consumer,
+  type ConsumerSettings,
+  type DeadLetterReason,
+  type Settlement,
+} from '@tq/core';
 import { AckBatcher } from './ack-batcher.js';
-import { AmqpDelivery, type Settlement } from './amqp-delivery.js';
 import type { AmqpConnection } from './connection.js';
 import { asError, toBrokerError } from './errors.js';
 
@@ -24,19 +33,18 @@ export interface ConsumerContext {
   readonly onStopped: (consumer: AmqpConsumer) => void;
 }
 
-export interface ConsumerSettings {
-  readonly queues: readonly string[];
-  readonly handler: DeliveryHandler;
-  readonly prefetch: number;
-  readonly onError: ((error: Error) => void) | undefined;
-}
-
 interface Unsettled {
   readonly channel: Channel;
   readonly acks: AckBatcher;
   readonly raw: ConsumeMessage;
   readonly queue: string;
 }
+
+/** What nack({ requeue: false }) dead-letters with: on RabbitMQ the fix is a redrive. */
+const NACKED_REASON: DeadLetterReason = {
+  code: 'rejected',
+  message: 'The consumer nacked the message without requeue; redrive it once the cause is fixed.',
+};
 
 type ConsumerState = 'running' | 'cancelling' | 'stopped' | 'lost';
 
@@ -56,7 +64,7 @@ export class AmqpConsumer implements Consumer {
   private nextId = 1;
   private subscribing: Promise<void> | undefined;
   private cancelling: Promise<void> | undefined;
-  private drainWaiters: (() => void)[] = [];
+  private readonly drainWaiters = new DrainWaiters();
   private receivedSinceCheck = false;
   private stalledSince: number | undefined;
   private readonly watchdogTimer: ReturnType<typeof setInterval>;
@@ -104,7 +112,7 @@ export class AmqpConsumer implements Consumer {
     const channel = this.channel;
     this.channel = undefined;
     this.unsettledDeliveries.clear();
-    this.wakeDrainWaiters();
+    this.drainWaiters.wake();
     await channel?.close().catch(() => undefined);
     this.context.onStopped(this);
   }
@@ -172,12 +180,13 @@ export class AmqpConsumer implements Consumer {
     }
     const quorumCount = raw.properties.headers?.['x-delivery-count'];
     const deliveryCount = typeof quorumCount === 'number' ? quorumCount + 1 : raw.fields.redelivered ? 2 : 1;
-    const delivery = new AmqpDelivery({
+    const delivery = new SettledDelivery({
       message,
       queue,
       redelivered: raw.fields.redelivered || deliveryCount > 1,
       deliveryCount,
       settle: (settlement) => this.settle(id, settlement),
+      nackedReason: NACKED_REASON,
     });
     try {
       this.settings.handler(delivery);
@@ -198,7 +207,7 @@ export class AmqpConsumer implements Consumer {
     } catch {
       // Only a closed channel throws here, and closing it already gave the message back.
     }
-    if (this.unsettledDeliveries.size === 0) this.wakeDrainWaiters();
+    if (this.unsettledDeliveries.size === 0) this.drainWaiters.wake();
     return Promise.resolve();
   }
 
@@ -214,7 +223,7 @@ export class AmqpConsumer implements Consumer {
 
   private channelClosed(channel: Channel): void {
     for (const [id, entry] of this.unsettledDeliveries) if (entry.channel === channel) this.unsettledDeliveries.delete(id);
-    if (this.unsettledDeliveries.size === 0) this.wakeDrainWaiters();
+    if (this.unsettledDeliveries.size === 0) this.drainWaiters.wake();
     if (this.channel !== channel) return;
     this.channel = undefined;
     // A channel error on a live connection: re-subscribe; a lost connection re-subscribes through reconnected().
@@ -284,7 +293,7 @@ export class AmqpConsumer implements Consumer {
     await this.subscribing?.catch(() => undefined);
     const channel = this.channel;
     if (channel !== undefined) await this.cancelTags(channel);
-    if (deadlineMs > 0 && this.unsettledDeliveries.size > 0) await this.drained(deadlineMs);
+    if (deadlineMs > 0 && this.unsettledDeliveries.size > 0) await this.drainWaiters.drained(deadlineMs);
     this.state = 'stopped';
     this.channel = undefined;
     try {
@@ -293,34 +302,13 @@ export class AmqpConsumer implements Consumer {
       // The channel is gone already; RabbitMQ requeued what it held.
     }
     this.unsettledDeliveries.clear();
-    this.wakeDrainWaiters();
+    this.drainWaiters.wake();
     // Closing the channel hands whatever is still unacked back to its queue, marked redelivered.
     await channel?.close().catch(() => undefined);
     this.context.onStopped(this);
   }
 
-  private drained(deadlineMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, deadlineMs);
-      this.drainWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private wakeDrainWaiters(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
   private report(error: Error, fromHandler = false): void {
-    if (this.settings.onError !== undefined) this.settings.onError(error);
-    else if (fromHandler)
-      queueMicrotask(() => {
-        throw error;
-      });
-    else process.emitWarning(error);
+    reportConsumerError(this.settings.onError, error, fromHandler);
   }
 }

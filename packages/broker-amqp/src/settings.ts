@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@tq/core';
+import { ConfigurationError, integerOption } from '@tq/core';
 import type { AmqpBrokerOptions, AmqpExchangeDeclaration, AmqpQueueType } from './amqp-broker-options.js';
 import { type ConnectionSettings, parseUrls } from './connection.js';
 import type { TopologySettings } from './topology.js';
@@ -15,7 +15,7 @@ export interface Settings {
 /** Every option checked up front, so a typo fails at construction with a message naming the fix. */
 export function validateOptions(options: AmqpBrokerOptions): Settings {
   const queueType = queueTypeOf(options.queues?.type, 'queues.type') ?? 'classic';
-  const maxPriority = integerIn(options.queues?.maxPriority, 'queues.maxPriority', 1, 255);
+  const maxPriority = integerOption(options.queues?.maxPriority, 'queues.maxPriority', { min: 1, max: 255 });
   const prefix = options.topologyPrefix ?? '';
   if (typeof prefix !== 'string') throw new ConfigurationError(`Invalid topologyPrefix ${JSON.stringify(prefix)}: expected a string.`);
   if (queueType === 'quorum' && maxPriority !== undefined) {
@@ -25,9 +25,9 @@ export function validateOptions(options: AmqpBrokerOptions): Settings {
     connection: {
       urls: parseUrls(options.url),
       socketOptions: options.socketOptions ?? {},
-      heartbeatSeconds: integerIn(options.heartbeatSeconds, 'heartbeatSeconds', 0, 3600) ?? 10,
-      initialDelayMs: integerIn(options.reconnect?.initialDelayMs, 'reconnect.initialDelayMs', 1, 600_000) ?? 100,
-      maxDelayMs: integerIn(options.reconnect?.maxDelayMs, 'reconnect.maxDelayMs', 1, 600_000) ?? 5_000,
+      heartbeatSeconds: integerOption(options.heartbeatSeconds, 'heartbeatSeconds', { min: 0, max: 3600 }) ?? 10,
+      initialDelayMs: integerOption(options.reconnect?.initialDelayMs, 'reconnect.initialDelayMs', { min: 1, max: 600_000 }) ?? 100,
+      maxDelayMs: integerOption(options.reconnect?.maxDelayMs, 'reconnect.maxDelayMs', { min: 1, max: 600_000 }) ?? 5_000,
       events: options.events ?? {},
     },
     topology: {
@@ -35,30 +35,22 @@ export function validateOptions(options: AmqpBrokerOptions): Settings {
       queueType,
       delayQueueType: queueTypeOf(options.delays?.queueType, 'delays.queueType') ?? queueType,
       maxPriority,
-      deliveryLimit: integerIn(options.queues?.deliveryLimit, 'queues.deliveryLimit', 1, 1_000_000) ?? 20,
+      deliveryLimit: integerOption(options.queues?.deliveryLimit, 'queues.deliveryLimit', { min: 1, max: 1_000_000 }) ?? 20,
       serverDeadLettering: options.queues?.serverDeadLettering ?? queueType === 'quorum',
-      consumerTimeoutMs: integerIn(options.queues?.consumerTimeoutMs, 'queues.consumerTimeoutMs', 1, 2 ** 31 - 1),
-      expiresMs: integerIn(options.queues?.expiresMs, 'queues.expiresMs', 1, 2 ** 31 - 1),
-      maxDeadLetters: integerIn(options.queues?.maxDeadLetters, 'queues.maxDeadLetters', 1, 10_000_000) ?? 10_000,
+      consumerTimeoutMs: integerOption(options.queues?.consumerTimeoutMs, 'queues.consumerTimeoutMs', { min: 1, max: 2 ** 31 - 1 }),
+      expiresMs: integerOption(options.queues?.expiresMs, 'queues.expiresMs', { min: 1, max: 2 ** 31 - 1 }),
+      maxDeadLetters: integerOption(options.queues?.maxDeadLetters, 'queues.maxDeadLetters', { min: 1, max: 10_000_000 }) ?? 10_000,
     },
-    publishTimeoutMs: integerIn(options.publish?.timeoutMs, 'publish.timeoutMs', 1, 3_600_000) ?? 30_000,
-    watchdogMs: integerIn(options.consume?.watchdogMs, 'consume.watchdogMs', 1, 3_600_000) ?? 30_000,
+    publishTimeoutMs: integerOption(options.publish?.timeoutMs, 'publish.timeoutMs', { min: 1, max: 3_600_000 }) ?? 30_000,
+    watchdogMs: integerOption(options.consume?.watchdogMs, 'consume.watchdogMs', { min: 1, max: 3_600_000 }) ?? 30_000,
     exchanges: (options.exchanges ?? []).map(validateExchange),
-    maxMessageBytes: integerIn(options.maxMessageBytes, 'maxMessageBytes', 1, 536_870_912) ?? 134_217_728,
+    maxMessageBytes: integerOption(options.maxMessageBytes, 'maxMessageBytes', { min: 1, max: 536_870_912 }) ?? 134_217_728,
   };
 }
 
 function queueTypeOf(value: unknown, what: string): AmqpQueueType | undefined {
   if (value === undefined) return undefined;
   if (value !== 'classic' && value !== 'quorum') throw new ConfigurationError(`Invalid ${what} ${JSON.stringify(value)}: expected "classic" or "quorum".`);
-  return value;
-}
-
-function integerIn(value: number | undefined, what: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigurationError(`Invalid ${what} ${String(value)}: expected an integer from ${min} to ${max}.`);
-  }
   return value;
 }
 

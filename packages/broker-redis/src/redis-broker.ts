@@ -1,6 +1,7 @@
 import {
   ClosedError,
   ConfigurationError,
+  integerOption,
   systemClock,
   validateConsumeArguments,
   validateQueueName,
@@ -215,8 +216,8 @@ class RedisBroker implements Broker {
 }
 
 function validateOptions(options: RedisBrokerOptions): Settings {
-  const leaseMs = positiveInteger(options.lease?.leaseMs, 'lease.leaseMs') ?? DEFAULT_LEASE_MS;
-  const renewEveryMs = positiveInteger(options.lease?.renewEveryMs, 'lease.renewEveryMs') ?? Math.max(1, Math.floor(leaseMs / 3));
+  const leaseMs = integerOption(options.lease?.leaseMs, 'lease.leaseMs') ?? DEFAULT_LEASE_MS;
+  const renewEveryMs = integerOption(options.lease?.renewEveryMs, 'lease.renewEveryMs') ?? Math.max(1, Math.floor(leaseMs / 3));
   if (renewEveryMs >= leaseMs) {
     throw new ConfigurationError(`lease.renewEveryMs (${renewEveryMs}) must be shorter than lease.leaseMs (${leaseMs}), or every lease would lapse between renewals.`);
   }
@@ -226,10 +227,10 @@ function validateOptions(options: RedisBrokerOptions): Settings {
     keyPrefix,
     leaseMs,
     renewEveryMs,
-    blockTimeoutMs: positiveInteger(options.consume?.blockTimeoutMs, 'consume.blockTimeoutMs') ?? DEFAULT_BLOCK_TIMEOUT_MS,
-    watchdogMs: positiveInteger(options.consume?.watchdogMs, 'consume.watchdogMs') ?? DEFAULT_WATCHDOG_MS,
-    delayedCheckMs: positiveInteger(options.consume?.delayedCheckMs, 'consume.delayedCheckMs') ?? DEFAULT_DELAYED_CHECK_MS,
-    maxDeadLettersPerQueue: positiveInteger(options.limits?.maxDeadLettersPerQueue, 'limits.maxDeadLettersPerQueue') ?? DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE,
+    blockTimeoutMs: integerOption(options.consume?.blockTimeoutMs, 'consume.blockTimeoutMs') ?? DEFAULT_BLOCK_TIMEOUT_MS,
+    watchdogMs: integerOption(options.consume?.watchdogMs, 'consume.watchdogMs') ?? DEFAULT_WATCHDOG_MS,
+    delayedCheckMs: integerOption(options.consume?.delayedCheckMs, 'consume.delayedCheckMs') ?? DEFAULT_DELAYED_CHECK_MS,
+    maxDeadLettersPerQueue: integerOption(options.limits?.maxDeadLettersPerQueue, 'limits.maxDeadLettersPerQueue') ?? DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE,
     clock: options.clock ?? systemClock,
     consumerIdPrefix: options.consumerIdPrefix,
   };
@@ -239,10 +240,4 @@ function validateOptions(options: RedisBrokerOptions): Settings {
 function wirePriority(value: unknown): number | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
   return Math.min(255, Math.max(0, Math.round(value)));
-}
-
-function positiveInteger(value: number | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new ConfigurationError(`Invalid ${what} ${value}: expected a positive integer.`);
-  return value;
 }

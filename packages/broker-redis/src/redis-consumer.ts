@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Clock, Consumer, DeliveryHandler } from '@tq/core';
+import { DrainWaiters, SettledDelivery, reportConsumerError, type Clock, type Consumer, type ConsumerSettings, type Settlement } from '@tq/core';
 import { DelayPromoter } from './delay-promoter.js';
 import { AckBatcher } from './ack-batcher.js';
 import { asError, toBrokerError } from './errors.js';
@@ -8,7 +8,6 @@ import type { KeyLayout } from './key-layout.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { runScript } from './lua-scripts.js';
 import { ReadyWaiter } from './ready-waiter.js';
-import { RedisDelivery, type Settlement } from './redis-delivery.js';
 import { applySettlement } from './settlement.js';
 import { StallWatchdog } from './stall-watchdog.js';
 import { type Reserved, reserve } from './reservation.js';
@@ -36,13 +35,6 @@ export interface ConsumerContext {
   readonly onStopped: (consumer: RedisConsumer) => void;
 }
 
-export interface ConsumerSettings {
-  readonly queues: readonly string[];
-  readonly handler: DeliveryHandler;
-  readonly prefetch: number;
-  readonly onError: ((error: Error) => void) | undefined;
-}
-
 type ConsumerState = 'running' | 'cancelling' | 'stopped' | 'lost';
 
 export class RedisConsumer implements Consumer {
@@ -56,7 +48,7 @@ export class RedisConsumer implements Consumer {
   private reservation: Promise<void> | undefined;
   private reservationRequested = false;
   private cancelling: Promise<void> | undefined;
-  private drainWaiters: (() => void)[] = [];
+  private readonly drainWaiters = new DrainWaiters();
   private readonly leaseKeeper: LeaseKeeper;
   private readonly waiter: ReadyWaiter;
   private readonly promoter: DelayPromoter;
@@ -144,7 +136,7 @@ export class RedisConsumer implements Consumer {
     this.promoter.stop();
     // Its in-flight messages stay in Redis under the lease that is no longer renewed.
     this.unsettledDeliveries.clear();
-    this.wakeDrainWaiters();
+    this.drainWaiters.wake();
     this.context.onStopped(this);
   }
 
@@ -231,7 +223,7 @@ export class RedisConsumer implements Consumer {
     }
     this.unsettledDeliveries.set(reserved.id, queue);
     const redelivered = reserved.deliveryCount > 1 || decoded.restoredByKombu;
-    const delivery = new RedisDelivery({
+    const delivery = new SettledDelivery({
       message: decoded.message,
       queue,
       redelivered,
@@ -256,7 +248,7 @@ export class RedisConsumer implements Consumer {
     // prefetch: acks reserve again once their batch is flushed, other settlements right away.
     const applied =
       settlement.kind === 'ack' ? this.acks.ack(this.context.keys.inFlight(queue, this.context.consumerId), id) : applySettlement(this.context, queue, id, settlement);
-    if (this.unsettledDeliveries.size === 0) this.wakeDrainWaiters();
+    if (this.unsettledDeliveries.size === 0) this.drainWaiters.wake();
     if (settlement.kind !== 'ack') this.requestReservation();
     try {
       await applied;
@@ -271,12 +263,12 @@ export class RedisConsumer implements Consumer {
     this.waiter.stop();
     this.promoter.stop();
     await this.reservation;
-    if (deadlineMs > 0 && this.unsettledDeliveries.size > 0) await this.drained(deadlineMs);
+    if (deadlineMs > 0 && this.unsettledDeliveries.size > 0) await this.drainWaiters.drained(deadlineMs);
     if (this.state !== 'cancelling') return;
     this.state = 'stopped';
     // Whatever is still unsettled goes back to the head of its queue, counted as delivered.
     this.unsettledDeliveries.clear();
-    this.wakeDrainWaiters();
+    this.drainWaiters.wake();
     const { client, keys, consumerId } = this.context;
     // Acked messages must leave the in-flight hash before the release below gives the rest back.
     this.acks.flush();
@@ -296,30 +288,7 @@ export class RedisConsumer implements Consumer {
     }
   }
 
-  /** Resolves once nothing is unsettled, or after `deadlineMs`, whichever comes first. */
-  private drained(deadlineMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, deadlineMs);
-      this.drainWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private wakeDrainWaiters(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
   private report(error: Error, fromHandler = false): void {
-    if (this.settings.onError !== undefined) this.settings.onError(error);
-    // A throwing handler without onError fails loudly, like an EventEmitter 'error' with no listener.
-    else if (fromHandler)
-      queueMicrotask(() => {
-        throw error;
-      });
-    else process.emitWarning(error);
+    reportConsumerError(this.settings.onError, error, fromHandler);
   }
 }

@@ -1,8 +1,7 @@
-import type { Clock } from '@tq/core';
+import type { Clock, Settlement } from '@tq/core';
 import type { Redis } from 'ioredis';
 import type { KeyLayout } from './key-layout.js';
 import { runScript } from './lua-scripts.js';
-import type { Settlement } from './redis-delivery.js';
 
 interface SettlementContext {
   readonly client: Redis;

@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { ConfigurationError, systemClock, type Clock } from '@tq/core';
+import { ConfigurationError, integerOption, systemClock, type Clock } from '@tq/core';
 import type { SqsBrokerOptions } from './sqs-broker-options.js';
 import { displaySqsUrl, parseSqsUrl } from './sqs-url.js';
 
@@ -77,8 +77,7 @@ export function resolveSettings(options: SqsBrokerOptions): Settings {
   };
 }
 
+/** An integer option within SQS's own limits. */
 function bounded(value: number | undefined, what: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigurationError(`Invalid ${what} ${value}: expected an integer from ${min} to ${max} (SQS's limits).`);
-  return value;
+  return integerOption(value, what, { min, max, limitsOf: "SQS's limits" });
 }

@@ -1,12 +1,20 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { Clock, Consumer, DeadLetterReason, DeliveryHandler } from '@tq/core';
+import {
+  DrainWaiters,
+  SettledDelivery,
+  reportConsumerError,
+  type Clock,
+  type Consumer,
+  type ConsumerSettings,
+  type DeadLetterReason,
+  type Settlement,
+} from '@tq/core';
 import { asError, toBrokerError } from './errors.js';
 import { decodeSqsBody } from './kombu-envelope.js';
 import { type Lease, LeaseKeeper } from './lease-keeper.js';
 import { dueTimeOf, hopDelaySeconds } from './message-shape.js';
 import { PrefetchWindow } from './prefetch-window.js';
 import type { QueueInfo } from './queue-directory.js';
-import { type Settlement, SqsDelivery } from './sqs-delivery.js';
 import type { SqsOperations } from './sqs-operations.js';
 
 /** The key of the method that drops a consumer as if its process died (a registered symbol: works across ESM/CJS copies). */
@@ -30,13 +38,6 @@ export interface ConsumerContext {
   readonly onStopped: (consumer: SqsConsumer) => void;
 }
 
-export interface ConsumerSettings {
-  readonly queues: readonly QueueInfo[];
-  readonly handler: DeliveryHandler;
-  readonly prefetch: number;
-  readonly onError: ((error: Error) => void) | undefined;
-}
-
 interface Held {
   readonly info: QueueInfo;
   readonly message: Message;
@@ -52,18 +53,18 @@ type ConsumerState = 'running' | 'cancelling' | 'stopped' | 'lost';
  */
 export class SqsConsumer implements Consumer {
   readonly queues: readonly string[];
-  private readonly held = new Map<SqsDelivery, Held>();
+  private readonly held = new Map<SettledDelivery, Held>();
   private readonly window: PrefetchWindow;
   private readonly leases: LeaseKeeper;
   private readonly abort = new AbortController();
   private pollers: Promise<void>[] = [];
   private state: ConsumerState = 'running';
   private cancelling: Promise<void> | undefined;
-  private drainWaiters: (() => void)[] = [];
+  private readonly drainWaiters = new DrainWaiters();
 
   constructor(
     private readonly context: ConsumerContext,
-    private readonly settings: ConsumerSettings,
+    private readonly settings: ConsumerSettings<QueueInfo>,
   ) {
     this.queues = settings.queues.map((info) => info.queue);
     this.window = new PrefetchWindow(settings.prefetch);
@@ -99,7 +100,7 @@ export class SqsConsumer implements Consumer {
     // Its messages stay invisible until their visibility timeout, then SQS redelivers them.
     this.leases.stop();
     this.held.clear();
-    this.wakeDrainWaiters();
+    this.drainWaiters.wake();
     this.context.onStopped(this);
   }
 
@@ -183,10 +184,13 @@ export class SqsConsumer implements Consumer {
       this.report(asError(error));
       return;
     }
-    const delivery: SqsDelivery = new SqsDelivery({
+    // SQS's ApproximateReceiveCount: every receive of the message, this one included.
+    const deliveryCount = Math.max(1, Number(message.Attributes?.ApproximateReceiveCount ?? 1));
+    const delivery: SettledDelivery = new SettledDelivery({
       message: decoded,
       queue: info.queue,
-      deliveryCount: Math.max(1, Number(message.Attributes?.ApproximateReceiveCount ?? 1)),
+      redelivered: deliveryCount > 1,
+      deliveryCount,
       settle: (settlement) => this.settle(delivery, settlement),
     });
     this.held.set(delivery, { info, message, lease });
@@ -199,14 +203,14 @@ export class SqsConsumer implements Consumer {
     }
   }
 
-  private async settle(delivery: SqsDelivery, settlement: Settlement): Promise<void> {
+  private async settle(delivery: SettledDelivery, settlement: Settlement): Promise<void> {
     const held = this.held.get(delivery);
     // Settled already, given back on cancel, or the consumer was lost: nothing to do.
     if (held === undefined) return;
     this.held.delete(delivery);
     this.leases.remove(held.lease);
     this.window.release();
-    if (this.held.size === 0) this.wakeDrainWaiters();
+    if (this.held.size === 0) this.drainWaiters.wake();
     const { info, message, lease } = held;
     switch (settlement.kind) {
       case 'ack':
@@ -258,41 +262,20 @@ export class SqsConsumer implements Consumer {
     this.abort.abort();
     this.window.close();
     await Promise.all(this.pollers);
-    if (deadlineMs > 0 && this.held.size > 0) await this.drained(deadlineMs);
+    if (deadlineMs > 0 && this.held.size > 0) await this.drainWaiters.drained(deadlineMs);
     if (this.state !== 'cancelling') return;
     this.state = 'stopped';
     // Whatever is still unsettled becomes visible again at once, for another consumer.
     const unsettled = [...this.held.values()];
     this.held.clear();
     this.leases.stop();
-    this.wakeDrainWaiters();
+    this.drainWaiters.wake();
     await Promise.all(unsettled.map(({ info, lease }) => this.giveBack(info, lease.receiptHandle)));
     await this.context.ops.drain();
     this.context.onStopped(this);
   }
 
-  /** Resolves once nothing is unsettled, or after `deadlineMs`, whichever comes first. */
-  private drained(deadlineMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, deadlineMs);
-      this.drainWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private wakeDrainWaiters(): void {
-    for (const wake of this.drainWaiters.splice(0)) wake();
-  }
-
   private report(error: Error, fromHandler = false): void {
-    if (this.settings.onError !== undefined) this.settings.onError(error);
-    // A throwing handler without onError fails loudly, like an EventEmitter 'error' with no listener.
-    else if (fromHandler)
-      queueMicrotask(() => {
-        throw error;
-      });
-    else process.emitWarning(error);
+    reportConsumerError(this.settings.onError, error, fromHandler);
   }
 }

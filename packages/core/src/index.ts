@@ -5,9 +5,13 @@ export * from './canvas/index.js';
 export { currentTask, runAsTask, type CurrentTask } from './app/current-task.js';
 export * from './retry/index.js';
 export { toMilliseconds, type Duration } from './util/duration.js';
-export { systemClock, type Clock } from './util/clock.js';
+export { systemClock, setClockTimer, sleepOn, type Clock, type ClockTimer } from './util/clock.js';
 export { uuidGenerator, type IdGenerator } from './util/ids.js';
+export { parseRateLimit, type RateLimit } from './util/rate.js';
 export { validateQueueName, validateConsumeArguments } from './util/broker-arguments.js';
+export { integerOption, type IntegerOptionBounds } from './util/integer-option.js';
+export { SettledDelivery, NACKED_REASON, type Settlement, type SettledDeliveryInit } from './util/settled-delivery.js';
+export { DrainWaiters, reportConsumerError, type ConsumerSettings, type StartTimer } from './util/consumer-kit.js';
 export type * from './protocol/task-invocation.js';
 export {
   registerBrokerScheme,

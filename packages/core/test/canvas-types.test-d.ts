@@ -48,6 +48,26 @@ describe('canvas typing', () => {
     expectTypeOf(chain(add.s(1, 1), group(add.s(1), toText.s()), ping.si()).applyAsync()).resolves.toEqualTypeOf<AsyncResult<'pong'>>();
   });
 
+  it('flattens nested groups in the result types, as they are flattened when applied', () => {
+    expectTypeOf(group(group(add.s(1, 1), toText.s(2)), ping.si()).applyAsync()).resolves.toEqualTypeOf<GroupResult<[number, string, 'pong']>>();
+    expectTypeOf(chord([group(add.s(1, 1), add.s(2, 2)), add.s(3, 3)], tsum.s()).applyAsync()).resolves.toEqualTypeOf<AsyncResult<number>>();
+    // @ts-expect-error the nested group adds a string to the header's results; tsum wants numbers only
+    chord([group(toText.s(1)), add.s(1, 1)], tsum.s());
+  });
+
+  it('types groups followed by steps: chain(group, group, task) and chord(header, group).then(task)', () => {
+    expectTypeOf(chain(group(add.s(1, 1), add.s(2, 2)), group(tsum.s(), tsum.s()), tsum.s()).applyAsync()).resolves.toEqualTypeOf<AsyncResult<number>>();
+    expectTypeOf(chord([add.s(1, 1)], group(tsum.s(), tsum.s())).then(ping.si()).applyAsync()).resolves.toEqualTypeOf<AsyncResult<'pong'>>();
+    // @ts-expect-error the second group returns [string, string]; tsum wants numbers
+    chain(group(add.s(1, 1)), group(toText.s(), toText.s()), tsum.s());
+  });
+
+  it("types group.link: the callback runs after the first member with no result (Celery makes it immutable), so it must need nothing", () => {
+    group(add.s(1, 1), add.s(2, 2)).link(ping.si()).link(add.s(1, 2));
+    // @ts-expect-error tsum needs the results array, which group.link never passes (use a chord)
+    group(add.s(1, 1), add.s(2, 2)).link(tsum.s());
+  });
+
   it('types map, starmap and chunks', () => {
     expectTypeOf(toText.map([1, 2]).applyAsync()).resolves.toEqualTypeOf<AsyncResult<string[]>>();
     expectTypeOf(add.starmap([[1, 2]]).applyAsync()).resolves.toEqualTypeOf<AsyncResult<number[]>>();

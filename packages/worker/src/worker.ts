@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ConfigurationError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
 import { createLogger } from './logger.js';
 import { DeliveryProcessor } from './process-delivery.js';
+import { RateLimiter } from './rate-limiter.js';
 import type { WorkerEvents } from './worker-events.js';
 import type { WorkerOptions } from './worker-options.js';
 
@@ -17,6 +18,8 @@ export interface WorkerStats {
   rejected: number;
   active: number;
   buffered: number;
+  /** Deliveries of rate-limited tasks waiting for a token (unacked, no concurrency slot). */
+  rateLimited: number;
 }
 
 /**
@@ -34,6 +37,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly processor: DeliveryProcessor;
   private readonly running = new Set<AbortController>();
   private readonly buffered: Delivery[] = [];
+  private readonly limiter: RateLimiter;
   private readonly idleWaiters: Array<() => void> = [];
   private consumer: Consumer | undefined;
   /** Keeps the process alive while running, as a server would, even when the broker holds no socket (memory://). */
@@ -41,7 +45,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private active = 0;
   private stopping: Promise<void> | undefined;
   private currentState: WorkerState = 'idle';
-  readonly stats: WorkerStats = { received: 0, succeeded: 0, failed: 0, retried: 0, rejected: 0, active: 0, buffered: 0 };
+  readonly stats: WorkerStats = { received: 0, succeeded: 0, failed: 0, retried: 0, rejected: 0, active: 0, buffered: 0, rateLimited: 0 };
 
   constructor(
     readonly app: App,
@@ -66,6 +70,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       running: this.running,
       // EventEmitter's typing cannot follow a generic event name through a rest parameter.
       emit: (event, ...args) => (this.emit as (name: string, ...values: unknown[]) => boolean).call(this, event, ...args),
+    });
+    this.limiter = new RateLimiter(app.clock, (name) => app.tasks.get(name)?.rateLimitPerSecond ?? null, (delivery) => {
+      // Its token is spent: it starts ahead of deliveries that have not waited.
+      this.buffered.unshift(delivery);
+      this.pump();
     });
     this.on('task-received', () => this.stats.received++);
     this.on('task-succeeded', () => this.stats.succeeded++);
@@ -100,9 +109,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.logger.info({ queues: this.queues, concurrency: this.concurrency, prefetch: this.prefetch }, 'worker ready');
   }
 
-  /** Resolves when nothing is running or buffered in this worker. */
+  /** Resolves when nothing is running, buffered or waiting for a rate-limit token in this worker. */
   onIdle(): Promise<void> {
-    if (this.active === 0 && this.buffered.length === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -115,8 +124,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private async shutdown(timeoutMs: number): Promise<void> {
     this.currentState = 'stopping';
-    this.logger.info({ active: this.active, buffered: this.buffered.length }, 'warm shutdown: returning unstarted tasks, waiting for running ones');
-    const unstarted = this.buffered.splice(0);
+    this.logger.info({ active: this.active, buffered: this.buffered.length, rateLimited: this.limiter.held }, 'warm shutdown: returning unstarted tasks, waiting for running ones');
+    const unstarted = [...this.limiter.drain(), ...this.buffered.splice(0)];
     this.refreshGauges();
     await Promise.allSettled(unstarted.map((delivery) => delivery.nack({ requeue: true })));
     const finished = this.onIdle();
@@ -142,7 +151,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       void delivery.nack({ requeue: true }).catch(() => undefined);
       return;
     }
-    this.buffered.push(delivery);
+    if (this.limiter.admit(delivery)) this.buffered.push(delivery);
     this.pump();
   }
 
@@ -170,11 +179,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private refreshGauges(): void {
     this.stats.active = this.active;
     this.stats.buffered = this.buffered.length;
+    this.stats.rateLimited = this.limiter.held;
+  }
+
+  private isIdle(): boolean {
+    return this.active === 0 && this.buffered.length === 0 && this.limiter.held === 0;
   }
 
   private notifyIdle(): void {
     this.refreshGauges();
-    if (this.active !== 0 || this.buffered.length !== 0) return;
+    if (!this.isIdle()) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TaskState, chord, createApp, createInvocation, encodeTaskMessage, type TaskContext } from '@tq/core';
+import { TaskState, chord, createApp, createInvocation, encodeTaskMessage, group, type TaskContext } from '@tq/core';
 import { createMemoryBackend, createMemoryBroker } from '@tq/core/memory';
 import { testApp, testWorker, waitFor } from './harness.js';
 
@@ -36,6 +36,25 @@ describe('worker: canvas steps it cannot carry out', () => {
     await expect(result.get({ timeout: 2_000 })).rejects.toThrow(/ChordUnsupportedError/);
     expect(await result.state()).toBe(TaskState.FAILURE);
     await app.close();
+  });
+
+  it("sends a group that arrives in a chain still followed by a step (a producer that did not fold it) as a chord, so the step gets the group's results once", async () => {
+    const app = testApp();
+    const add = app.task('tasks.add', (x: number, y: number) => x + y);
+    let sums = 0;
+    const tsum = app.task('tasks.tsum', (numbers: number[]) => {
+      sums++;
+      return numbers.reduce((a, b) => a + b, 0);
+    });
+    const worker = testWorker(app);
+    await worker.start();
+    // embed.chain reversed: the group runs next, then tsum (what Celery's _chain([...]) sends unfolded).
+    const sum = tsum.s().set({ taskId: 'unfolded-sum' }).toDict();
+    const invocation = createInvocation({ id: 'unfolded-1', task: 'tasks.add', args: [1, 1], embed: { callbacks: null, errbacks: null, chain: [sum, group(add.s(1), add.s(2)).toDict()], chord: null } });
+    await app.broker.publish(encodeTaskMessage(invocation, app.serializer), { queue: 'celery' });
+    expect(await app.asyncResult('unfolded-sum').get({ timeout: 2_000 })).toBe(7);
+    await worker.onIdle();
+    expect(sums).toBe(1);
   });
 
   it('runs a chord body marked run-once only for the first send of it', async () => {

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'amqplib';
+import { freePort, waitForServer } from '../support/private-servers.js';
+import { pingRabbitMq } from '../support/shared-servers.js';
 
 /**
  * A RabbitMQ node of the test's own: its own node name, AMQP and distribution ports, data and log
@@ -28,17 +28,6 @@ export interface PrivateRabbitMq {
 
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Whether this machine can start a private node: the server is installed and we are root or rabbitmq. */
 export function canStartPrivateRabbitMq(): boolean {
   const user = spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim();
@@ -52,18 +41,8 @@ function asRabbitmq(command: string): ReturnType<typeof spawnSync> {
   return spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 60_000 });
 }
 
-async function waitForAmqp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const connection = await connect(url);
-      await connection.close();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+function waitForAmqp(url: string, timeoutMs: number): Promise<void> {
+  return waitForServer(() => pingRabbitMq(url), timeoutMs, 100);
 }
 
 /** A CA and a server certificate for localhost signed by it, written into `dir`. */

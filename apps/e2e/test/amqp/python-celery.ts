@@ -1,8 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { FIXTURES as fixtures, PYTHON, probePythonCelery as probeModules, runPythonJson, startPythonCeleryWorker } from '../support/python-celery.js';
 
-export const PYTHON = '/usr/bin/python3';
-const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export { PYTHON } from '../support/python-celery.js';
 
 export interface PythonEnv {
   readonly E2E_AMQP_URL: string;
@@ -12,26 +11,13 @@ export interface PythonEnv {
 
 /** Throws unless Celery 5 with py-amqp imports under /usr/bin/python3. */
 export function probePythonCelery(): void {
-  const probe = spawnSync(PYTHON, ['-c', 'import celery, amqp, redis; assert celery.VERSION[0] == 5'], { encoding: 'utf8' });
-  if (probe.status !== 0) throw new Error(probe.stderr.trim() || 'celery not importable');
+  probeModules('amqp, redis');
 }
 
 /** Run the Python client of amqp_celery_app.py; resolves with its JSON line (bounded by a kill at 90 s). */
 export function pythonSend(env: PythonEnv, task: string, args: unknown[], countdownSeconds?: number): Promise<Record<string, unknown>> {
-  const argv = ['amqp_celery_app.py', 'send', task, JSON.stringify(args), ...(countdownSeconds === undefined ? [] : [String(countdownSeconds)])];
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, argv, { cwd: fixtures, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>);
-      else reject(new Error(`python client exited ${code}: ${stderr}`));
-    });
-  });
+  const argv = ['send', task, JSON.stringify(args), ...(countdownSeconds === undefined ? [] : [String(countdownSeconds)])];
+  return runPythonJson('amqp_celery_app.py', argv, { ...env }, 90_000, 'python client');
 }
 
 /** Declare Celery 5.5's delay levels under `prefix` the way kombu does (see amqp_celery_app.py). */
@@ -42,9 +28,5 @@ export function pythonDeclareDelayLevels(env: PythonEnv, prefix: string, queueTy
 
 /** A Celery 5.2 worker (solo pool) consuming E2E_QUEUE over AMQP. */
 export function startPythonWorker(env: PythonEnv, extraArgs: string[] = []): ChildProcess {
-  return spawn(
-    PYTHON,
-    ['-m', 'celery', '-A', 'amqp_celery_app', 'worker', '--pool', 'solo', '-Q', env.E2E_QUEUE, '--without-heartbeat', '--without-mingle', '--without-gossip', '--loglevel', 'WARNING', ...extraArgs],
-    { cwd: fixtures, env: { ...process.env, ...env }, stdio: 'ignore' },
-  );
+  return startPythonCeleryWorker('amqp_celery_app', env.E2E_QUEUE, { ...env }, extraArgs);
 }

@@ -1,30 +1,17 @@
 import { requireServer } from '@tq/testing';
-import { connect } from 'amqplib';
-import pg from 'pg';
+import { AMQP_URL, POSTGRES_URL, pingPostgres, pingRabbitMq } from '../support/shared-servers.js';
 
 /** The shared servers the Postgres e2e tests use (never restarted or emptied; each test has its own schema, prefix or queue). */
-export const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
-export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672/';
+export { AMQP_URL, POSTGRES_URL, dropPostgresSchemas as dropSchemas } from '../support/shared-servers.js';
 
 /** requireServer's verdict for the shared PostgreSQL. */
 export function postgresReady(): Promise<boolean> {
-  return requireServer('PostgreSQL 127.0.0.1:5432 (database test)', async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2_000 });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  });
+  return requireServer('PostgreSQL 127.0.0.1:5432 (database test)', () => pingPostgres(POSTGRES_URL));
 }
 
 /** requireServer's verdict for the shared RabbitMQ. */
 export function rabbitReady(): Promise<boolean> {
-  return requireServer('RabbitMQ 127.0.0.1:5672', async () => {
-    const connection = await connect(AMQP_URL);
-    await connection.close();
-  });
+  return requireServer('RabbitMQ 127.0.0.1:5672', () => pingRabbitMq(AMQP_URL));
 }
 
 /** A schema name for a test namespace (hyphens are fine quoted, but plain names read better in psql). */
@@ -32,13 +19,3 @@ export function schemaFor(namespace: string): string {
   return namespace.replaceAll('-', '_');
 }
 
-/** Drop the schemas a test file created, with everything in them. */
-export async function dropSchemas(schemas: Iterable<string>): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
-  } finally {
-    await client.end();
-  }
-}

@@ -62,7 +62,9 @@ export class Signature<Args extends unknown[] = unknown[], Result = unknown, Mis
 
   /**
    * A copy that runs `errback` when this task fails for good (not on retries): it receives the failed
-   * task's id first (Celery's new-style errback), and reads the error with `app.asyncResult(id).error()`.
+   * task's id first — Celery's older errback convention, which it still sends as a task (Celery calls
+   * the `(request, exc, traceback)` form "new-style"; tq never calls that form, see decision 0009) —
+   * and reads the error with `app.asyncResult(id).error()`.
    */
   linkError(errback: StepAfter<string, unknown>): Signature<Args, Result, Missing> {
     return new Signature(this.target, this.args, this.options, this.immutable, { ...this.links, linkError: [...this.links.linkError, errback.toDict()] });

@@ -2,6 +2,7 @@ import type { Duration } from '../util/duration.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import type { MessageHeaders } from '../contracts/message.js';
 import type { TaskEmbed } from '../protocol/task-invocation.js';
+import type { RateLimit } from '../util/rate.js';
 
 /** Per-task defaults, given to app.task(). Durations are ms or strings like "10s". */
 export interface TaskOptions {
@@ -19,6 +20,12 @@ export interface TaskOptions {
   ignoreResult?: boolean;
   /** Ack after the task finishes instead of before it starts, so a crash redelivers it. @default false */
   acksLate?: boolean;
+  /**
+   * Celery's rate_limit: at most this many starts per second in each worker (not cluster-wide), as a
+   * number or `'10/s'`, `'100/m'`, `'1000/h'`. Deliveries over the limit wait in the worker without
+   * taking a concurrency slot. Not applied in eager mode. @default no limit
+   */
+  rateLimit?: RateLimit;
   /** Retry policy; with it, errors are retried automatically (see RetryPolicy.autoretryFor). */
   retry?: RetryPolicy;
   /**

@@ -7,6 +7,7 @@ import type { SignatureDict } from '../protocol/task-invocation.js';
 import type { DropTail, ImmutableArgs, Suffix } from '../canvas/canvas-types.js';
 import { TaskMap } from '../canvas/map.js';
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from '../retry/retry-policy.js';
+import { parseRateLimit } from '../util/rate.js';
 
 /** A task function; `this` is the TaskContext when the function declares it. */
 export type TaskFunction = (this: TaskContext, ...args: never[]) => unknown;
@@ -26,6 +27,8 @@ export interface TaskSender extends CanvasApp {
 export class Task<Args extends unknown[] = unknown[], Result = unknown> {
   /** The retry policy with its defaults filled in, resolved once: a bad duration fails at app.task(). */
   readonly retryPolicy: ResolvedRetryPolicy;
+  /** `options.rateLimit` in tasks per second, checked at app.task(); null when unlimited. */
+  readonly rateLimitPerSecond: number | null;
 
   constructor(
     readonly name: string,
@@ -34,6 +37,7 @@ export class Task<Args extends unknown[] = unknown[], Result = unknown> {
     private readonly sender: TaskSender,
   ) {
     this.retryPolicy = resolveRetryPolicy(options.retry);
+    this.rateLimitPerSecond = options.rateLimit === undefined ? null : parseRateLimit(options.rateLimit, `task "${name}"`);
   }
 
   /** Send with positional arguments and the task's default options. */

@@ -9,6 +9,8 @@ import type { SignatureDict } from '../protocol/task-invocation.js';
 /** Marks the phantom members; never present at run time. */
 export declare const canvasInput: unique symbol;
 export declare const canvasResult: unique symbol;
+/** Carried by a Group only: its results, spliced into an enclosing group's (nested groups are flattened). */
+export declare const groupResults: unique symbol;
 declare const immutableBrand: unique symbol;
 
 /** The arguments of an immutable signature (`.si()`): it ignores whatever the previous step returned. */
@@ -66,6 +68,19 @@ export type StepAfter<Previous, Result> = CanvasLike<Result, TakesOne<Previous> 
 export type ResultOf<C> = C extends CanvasLike<infer Result, CanvasInput> ? Result : never;
 export type InputOfCanvas<C> = C extends CanvasLike<unknown, infer Input> ? Input : never;
 export type ResultsOf<Members extends readonly AnyCanvas[]> = { -readonly [K in keyof Members]: ResultOf<Members[K]> };
+
+/** What one member adds to its group's results: a nested group its own results (flattened), anything else one result. */
+type MemberResults<Member> = Member extends { readonly [groupResults]: infer Results extends unknown[] } ? Results : [ResultOf<Member>];
+
+/**
+ * The results of a group (or chord header) of `Members`, in order, with nested groups flattened
+ * as Celery flattens them: `group(group(a, b), c)` gives `[A, B, C]`.
+ */
+export type GroupResults<Members extends readonly AnyCanvas[]> = number extends Members['length']
+  ? Array<MemberResults<Members[number]>[number]>
+  : Members extends readonly [infer First, ...infer Rest extends readonly AnyCanvas[]]
+    ? [...MemberResults<First>, ...GroupResults<Rest>]
+    : [];
 
 /** Every tail of a tuple: the arguments a partial signature may be given (Celery appends them after the parent's result). */
 export type Suffix<T extends unknown[]> = T extends [unknown, ...infer Rest] ? T | Suffix<Rest> : T;

@@ -1,8 +1,8 @@
 import type { SignatureDict } from '../protocol/task-invocation.js';
 import { Canvas, type CanvasApp } from './canvas.js';
-import type { AnyCanvas, CanvasInput, InputOfCanvas, ResultsOf, StepAfter } from './canvas-types.js';
+import type { AnyCanvas, CanvasInput, GroupResults, InputOfCanvas, StepAfter } from './canvas-types.js';
 import { Group } from './group.js';
-import { chordDict, groupDict } from './signature-dict.js';
+import { chordDict, cloneDict, groupDict, tasksOf } from './signature-dict.js';
 import { appOf } from './chain.js';
 
 /**
@@ -40,14 +40,21 @@ export class Chord<Result = unknown, Input extends CanvasInput = CanvasInput> ex
 
 /**
  * `chord([add.s(1, 1), add.s(2, 2)], tsum.s())`: the body receives `[2, 4]`. The body must take the
- * header's results array as its missing first argument, or be immutable.
+ * header's results array as its missing first argument, or be immutable. A group in the header is
+ * flattened into it (Celery counts its members one by one): `chord([group(a, b), c], body)` gives
+ * the body `[a, b, c]`. A chord whose body is a group, followed by a step, passes the group's
+ * results on: `chord(header, group(x, y)).then(t)` is `chord(header, chord(group(x, y), t))`.
  */
 export function chord<Members extends readonly AnyCanvas[], Result>(
   header: readonly [...Members],
-  body: StepAfter<ResultsOf<Members>, Result>,
+  body: StepAfter<GroupResults<Members>, Result>,
 ): Chord<Result, InputOfCanvas<Members[number]>>;
 export function chord<Results extends unknown[], Input extends CanvasInput, Result>(header: Group<Results, Input>, body: StepAfter<Results, Result>): Chord<Result, Input>;
 export function chord(header: readonly AnyCanvas[] | Group, body: AnyCanvas): Chord {
-  const members = header instanceof Group ? header.members : header;
-  return new Chord(appOf([...members, body]), members, body);
+  if (header instanceof Group) {
+    // The group's members as its dict lists them: with the callbacks group.link / linkError put on them.
+    const members = tasksOf(header.toDict()).map((dict): AnyCanvas => ({ toDict: () => cloneDict(dict) }));
+    return new Chord(header.app, members, body);
+  }
+  return new Chord(appOf([...header, body]), header, body);
 }

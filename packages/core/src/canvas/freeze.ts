@@ -15,8 +15,8 @@ export interface Membership {
 /**
  * Give every node of `dict` its ids, in place (Celery's freeze): tasks get `options.task_id`,
  * groups `options.group_id`; every node's `options.task_id` is its result id (a chain's is its
- * last step's, a chord's its body's). Chains are flattened and a group followed by a step becomes
- * a chord, as Celery does. `fixedId` pins the result id (the chord body id, a replaced task's id).
+ * last step's, a chord's its body's). Chains and nested groups are flattened and a group followed
+ * by a step becomes a chord, as Celery does. `fixedId` pins the result id (the chord body id, a replaced task's id).
  */
 export function freeze(dict: SignatureDict, generateId: IdGenerator, membership: Membership = {}, fixedId?: string): ResultTree {
   switch (kindOf(dict)) {
@@ -68,17 +68,44 @@ function freezeChain(dict: SignatureDict, generateId: IdGenerator, membership: M
 
 function freezeGroup(dict: SignatureDict, generateId: IdGenerator, membership: Membership, fixedId?: string): ResultTree {
   if (membership.groupId !== undefined) {
-    throw new InvalidCanvasError('A group directly inside a group or chord header is not supported: flatten it, or make it a chord (group | task).');
+    throw new InvalidCanvasError(
+      'Results that would nest inside a group or chord header are not supported (a member that is chunks, a chain ending in a group, or a chord with a group body): ' +
+        'end it with a step (group | task is a chord), or put the group itself in the header (nested groups are flattened).',
+    );
   }
   // Celery keeps a frozen group's id in options.task_id; tq writes both.
   const known = dict.options.group_id ?? dict.options.task_id;
   const groupId = fixedId ?? (typeof known === 'string' ? known : generateId());
   dict.options.group_id = groupId;
   dict.options.task_id = groupId;
-  const members = tasksOf(dict);
-  for (const member of members) extendListOption(member, 'link_error', signatureList(dict.options.link_error));
-  delete dict.options.link_error;
+  const members = unrollGroups(takeGroupOptions(dict));
+  dict.kwargs.tasks = members;
   return { kind: 'group', id: groupId, members: members.map((member, groupIndex) => freeze(member, generateId, { groupId, groupIndex })) };
+}
+
+/**
+ * A group's own link_error (and immutability) go to its members; a link on the group itself has no
+ * single result to receive (Celery's group.apply_async refuses it too). Returns the members.
+ */
+function takeGroupOptions(dict: SignatureDict): SignatureDict[] {
+  if (signatureList(dict.options.link).length > 0) {
+    throw new InvalidCanvasError(
+      'A link on a group has no single result to pass (a chain ending in a group, given .link()?): end the chain with the callback instead (group | task is a chord), ' +
+        "or use group.link(), which runs the callback after the group's first member (as Celery does).",
+    );
+  }
+  const members = tasksOf(dict);
+  for (const member of members) {
+    extendListOption(member, 'link_error', signatureList(dict.options.link_error));
+    if (dict.immutable) member.immutable = true;
+  }
+  delete dict.options.link_error;
+  return members;
+}
+
+/** group(group(a, b), c) is group(a, b, c): nested groups are flattened, in order, as Celery unrolls them. */
+function unrollGroups(members: SignatureDict[]): SignatureDict[] {
+  return members.flatMap((member) => (kindOf(member) === 'group' ? unrollGroups(takeGroupOptions(member)) : [member]));
 }
 
 function freezeChord(dict: SignatureDict, generateId: IdGenerator, membership: Membership, fixedId?: string): ResultTree {
@@ -102,18 +129,57 @@ function flatten(steps: SignatureDict[]): SignatureDict[] {
   return steps.flatMap((step) => (kindOf(step) === 'chain' && Object.keys(step.options).length === 0 ? flatten(tasksOf(step)) : [step]));
 }
 
-/** group | task is a chord (Celery upgrades it the same way), so the task receives the group's results. */
+/**
+ * group | task is a chord (Celery upgrades it the same way), so the task receives the group's
+ * results. Done from the last step back, as Celery's prepare_steps does: chain(g1, g2, t) is
+ * chord(g1, chord(g2, t)), each header member of g2 receiving g1's results. A step after a chord
+ * whose body ends in a group joins that body (Celery's chord | task): chord(h, g) | t is chord(h, chord(g, t)).
+ */
 function upgradeGroups(steps: SignatureDict[]): SignatureDict[] {
   const out: SignatureDict[] = [];
-  for (let index = 0; index < steps.length; index++) {
+  for (let index = steps.length - 1; index >= 0; index--) {
     const step = steps[index]!;
-    const next = steps[index + 1];
-    if (kindOf(step) === 'group' && next !== undefined) {
-      out.push(chordDict(step, next));
-      index++;
-    } else out.push(step);
+    const next = out[0];
+    if (next !== undefined && endsInGroup(step)) {
+      out[0] = pipeIntoGroupEnd(step, next);
+    } else out.unshift(step);
   }
   return out;
+}
+
+/** Whether `dict` finishes with a group's results (a group, a chain ending in one, a chord whose body does). */
+export function endsInGroup(dict: SignatureDict): boolean {
+  switch (kindOf(dict)) {
+    case 'group':
+      return true;
+    case 'chain': {
+      const last = tasksOf(dict).at(-1);
+      return last !== undefined && endsInGroup(last);
+    }
+    case 'chord':
+      return endsInGroup(chordParts(dict).body);
+    default:
+      return false;
+  }
+}
+
+/** `dict | next` for a canvas that ends in a group: that group becomes the header of a chord with `next` as its body. */
+export function pipeIntoGroupEnd(dict: SignatureDict, next: SignatureDict): SignatureDict {
+  switch (kindOf(dict)) {
+    case 'group':
+      return chordDict(dict, next);
+    case 'chain': {
+      const steps = tasksOf(dict);
+      dict.kwargs.tasks = [...steps.slice(0, -1), pipeIntoGroupEnd(steps.at(-1)!, next)];
+      return dict;
+    }
+    default: {
+      const { header, body } = chordParts(dict);
+      dict.kwargs.header = header;
+      dict.kwargs.body = pipeIntoGroupEnd(body, next);
+      return dict;
+    }
+  }
 }
 
 /** Celery's chunks: the items split into groups of n, each run by one celery.starmap call. */

@@ -14,6 +14,7 @@ export type {
   InputOf,
   ResultOf,
   ResultsOf,
+  GroupResults,
   StartCanvas,
   StepAfter,
   TakesAny,
@@ -22,6 +23,6 @@ export type {
   TakesOne,
 } from './canvas-types.js';
 // The wire side, for the worker (and tools that read Celery canvases).
-export { freeze, finalTask, taskIdsIn, containsChord, type ResultTree, type Membership } from './freeze.js';
+export { freeze, finalTask, taskIdsIn, containsChord, endsInGroup, pipeIntoGroupEnd, type ResultTree, type Membership } from './freeze.js';
 export { sendCanvas, requireChordSupport, resultIdOf, RUN_ONCE_HEADER, type SendContext, type CanvasSender } from './send-canvas.js';
 export { kindOf, chainDict, groupDict, chordDict, chordParts, tasksOf, cloneDict, fromCeleryOptions, signatureList, extendListOption, type CanvasKind, type DecodedOptions } from './signature-dict.js';

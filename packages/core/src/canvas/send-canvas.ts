@@ -5,7 +5,7 @@ import type { ApplyOptions } from '../app/task-options.js';
 import type { AsyncResult } from '../app/async-result.js';
 import { ChordUnsupportedError, InvalidCanvasError } from './canvas-errors.js';
 import { finalTask } from './freeze.js';
-import { chordParts, cloneDict, fromCeleryOptions, kindOf, signatureList, tasksOf } from './signature-dict.js';
+import { chordDict, chordParts, cloneDict, fromCeleryOptions, kindOf, signatureList, tasksOf } from './signature-dict.js';
 
 /** What sending a canvas needs from the app (App implements it). */
 export interface CanvasSender {
@@ -56,8 +56,13 @@ export async function sendCanvas(app: CanvasSender, dict: SignatureDict, context
       return sendCanvas(app, first, { ...context, args, chain });
     }
     case 'group': {
-      if (context.chain.length > 0 || signatureList(dict.options.chain).length > 0) {
-        throw new InvalidCanvasError('A group cannot be followed by a step here (a group as a chord body followed by more steps?); make the group a chord (group | task) instead.');
+      const after = [...context.chain, ...signatureList(dict.options.chain)];
+      const next = after.at(-1);
+      if (next !== undefined) {
+        // A group followed by a step that was not folded when the canvas was built (a chain built by
+        // another producer): Celery's group | task, a chord whose body gets the group's results.
+        delete dict.options.chain;
+        return sendChord(app, chordDict(dict, next), { ...context, args, chain: after.slice(0, -1) });
       }
       const members = tasksOf(dict);
       const backend = app.backend;
@@ -102,7 +107,9 @@ async function sendChord(app: CanvasSender, dict: SignatureDict, context: SendCo
   const { header, body } = chordParts(dict);
   const members = tasksOf(header);
   const bodyEmbed: SignatureDict = { ...cloneDict(body), chord_size: members.length };
-  const after = [...context.chain, ...signatureList(body.options.chain)];
+  // What runs after the body, reversed: the workflow's next steps, then the steps riding on the
+  // chord itself (a chord sent as a completed chord's body), then the body's own.
+  const after = [...context.chain, ...signatureList(dict.options.chain), ...signatureList(body.options.chain)];
   if (after.length > 0) bodyEmbed.options.chain = after;
   if (members.length === 0) {
     // Nothing to wait for: Celery calls the body at once with an empty list.

@@ -1,8 +1,9 @@
-import type { Consumer, DeliveryHandler } from '../contracts/broker.js';
+import type { Consumer } from '../contracts/broker.js';
 import { setClockTimer } from '../util/clock.js';
 import type { BrokerStore, DispatchTarget, StoredMessage } from './broker-store.js';
 import { copyMessage } from './copy-value.js';
-import { MemoryDelivery, type Settlement } from './memory-delivery.js';
+import { type ConsumerSettings, DrainWaiters, reportConsumerError } from '../util/consumer-kit.js';
+import { SettledDelivery, type Settlement } from '../util/settled-delivery.js';
 
 /**
  * The key of the method that drops a consumer as if its process died. A registered symbol rather
@@ -10,11 +11,7 @@ import { MemoryDelivery, type Settlement } from './memory-delivery.js';
  */
 export const LOSE_CONSUMER = Symbol.for('tq.memory.loseConsumer');
 
-export interface MemoryConsumerSettings {
-  readonly queues: readonly string[];
-  readonly handler: DeliveryHandler;
-  readonly prefetch: number;
-  readonly onError: ((error: Error) => void) | undefined;
+export interface MemoryConsumerSettings extends ConsumerSettings {
   readonly maxDeadLettersPerQueue: number;
   /** Told once the consumer has stopped for good (cancelled, or lost). */
   readonly onStopped: (consumer: MemoryConsumer) => void;
@@ -34,13 +31,14 @@ export class MemoryConsumer implements Consumer, DispatchTarget {
   private receiving = true;
   private stopped = false;
   private cancelling: Promise<void> | undefined;
-  private drainWaiters: (() => void)[] = [];
+  private readonly drainWaiters: DrainWaiters;
 
   constructor(
     private readonly store: BrokerStore,
     private readonly settings: MemoryConsumerSettings,
   ) {
     this.queues = [...settings.queues];
+    this.drainWaiters = new DrainWaiters((callback, delayMs) => setClockTimer(store.clock, callback, delayMs));
     store.attach(this);
   }
 
@@ -80,7 +78,7 @@ export class MemoryConsumer implements Consumer, DispatchTarget {
     stored.deliveryCount += 1;
     const id = this.nextDeliveryId++;
     this.unsettledDeliveries.set(id, { queue, stored });
-    const delivery = new MemoryDelivery({
+    const delivery = new SettledDelivery({
       // Each delivery gets its own copy: a handler that mutates it must not change a redelivery.
       message: copyMessage(stored.message),
       queue,
@@ -92,7 +90,8 @@ export class MemoryConsumer implements Consumer, DispatchTarget {
       this.settings.handler(delivery);
     } catch (error) {
       // The message stays unsettled (at-least-once); the failure is the handler's, so surface it.
-      this.report(error instanceof Error ? error : new Error(String(error)));
+      // Without onError it is thrown outside the dispatch loop, like an EventEmitter 'error' with no listener.
+      reportConsumerError(this.settings.onError, error instanceof Error ? error : new Error(String(error)), true);
     }
   }
 
@@ -104,25 +103,14 @@ export class MemoryConsumer implements Consumer, DispatchTarget {
     if (settlement.kind === 'ack') this.store.removeInFlight(entry.queue);
     else if (settlement.kind === 'requeue') this.store.returnInFlight(entry.queue, entry.stored);
     else this.store.deadLetterInFlight(entry.queue, entry.stored, settlement.reason, this.settings.maxDeadLettersPerQueue);
-    if (this.unsettledDeliveries.size === 0) this.wakeDrainWaiters();
+    if (this.unsettledDeliveries.size === 0) this.drainWaiters.wake();
   }
 
   private async stopReceiving(deadlineMs: number): Promise<void> {
     this.receiving = false;
     this.store.detach(this);
-    if (deadlineMs > 0 && this.unsettledDeliveries.size > 0) await this.drained(deadlineMs);
+    if (deadlineMs > 0 && this.unsettledDeliveries.size > 0) await this.drainWaiters.drained(deadlineMs);
     this.stop();
-  }
-
-  /** Resolves once nothing is unsettled, or after `deadlineMs`, whichever comes first. */
-  private drained(deadlineMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setClockTimer(this.store.clock, () => resolve(), deadlineMs);
-      this.drainWaiters.push(() => {
-        timer.cancel();
-        resolve();
-      });
-    });
   }
 
   private stop(): void {
@@ -134,22 +122,7 @@ export class MemoryConsumer implements Consumer, DispatchTarget {
     const unsettled = [...this.unsettledDeliveries.values()].reverse();
     this.unsettledDeliveries.clear();
     for (const entry of unsettled) this.store.returnInFlight(entry.queue, entry.stored);
-    this.wakeDrainWaiters();
+    this.drainWaiters.wake();
     this.settings.onStopped(this);
-  }
-
-  private wakeDrainWaiters(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  private report(error: Error): void {
-    if (this.settings.onError !== undefined) this.settings.onError(error);
-    // Without onError, fail loudly like an EventEmitter 'error' with no listener, outside the dispatch loop.
-    else
-      queueMicrotask(() => {
-        throw error;
-      });
   }
 }

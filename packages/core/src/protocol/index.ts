@@ -3,3 +3,11 @@ export { formatPythonIsoDatetime, parseIsoDatetime } from './iso-datetime.js';
 export { createJsonSerializer, jsonSerializer, type JsonSerializerOptions } from './json-serializer.js';
 export { SerializerRegistry } from './serializer-registry.js';
 export { createInvocation, encodeTaskMessage, decodeTaskMessage } from './task-message.js';
+export {
+  encodeKombuEnvelope,
+  messageOfKombuEnvelope,
+  hasKombuBody,
+  isJsonObject,
+  type KombuEnvelope,
+  type KombuEnvelopeEncodeOptions,
+} from './kombu-envelope.js';

@@ -58,6 +58,11 @@ export function setClockTimer(clock: Clock, callback: () => void, delayMs: numbe
   return clock.setTimer !== undefined ? clock.setTimer(callback, delayMs) : systemClock.setTimer(callback, delayMs);
 }
 
+/** Resolve after `delayMs` on `clock` (its own timers, else unref'd native ones). */
+export function sleepOn(clock: Clock, delayMs: number): Promise<void> {
+  return new Promise((resolve) => setClockTimer(clock, resolve, delayMs));
+}
+
 /** A clock that moves only when told to: for deterministic tests of delays and expiry. */
 export interface ManualClock extends Required<Clock> {
   /** Move time forward by `ms`, running every timer that falls due, in due order. */

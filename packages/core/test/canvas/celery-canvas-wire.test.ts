@@ -4,14 +4,14 @@ import { chain, chord, createApp, group, type App, type SignatureDict, type Task
 import { createMemoryBackend, createMemoryBroker } from '../../src/memory/index.js';
 import { decodeTaskMessage } from '../../src/protocol/task-message.js';
 import { SerializerRegistry } from '../../src/protocol/serializer-registry.js';
-import { freeze, sendCanvas } from '../../src/canvas/index.js';
+import { freeze, sendCanvas, tasksOf } from '../../src/canvas/index.js';
 
 const FIXTURES = new URL('../fixtures/celery/', import.meta.url);
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(new URL(path, FIXTURES), 'utf8')) as T;
 
 /** A Celery message from the golden fixtures, decoded by tq. */
-function celeryMessage(name: string): TaskInvocation {
-  const kombu = readJson<{ body: string; 'content-type': string; 'content-encoding': string; headers: Record<string, unknown>; properties: Record<string, unknown> }>(`messages/${name}.json`);
+function celeryMessage(name: string, folder = 'messages'): TaskInvocation {
+  const kombu = readJson<{ body: string; 'content-type': string; 'content-encoding': string; headers: Record<string, unknown>; properties: Record<string, unknown> }>(`${folder}/${name}.json`);
   return decodeTaskMessage(
     { body: Buffer.from(kombu.body, 'base64'), contentType: kombu['content-type'], contentEncoding: kombu['content-encoding'], headers: kombu.headers as never, properties: {} },
     new SerializerRegistry(),
@@ -134,9 +134,97 @@ describe('chords need the backend capability', () => {
     expect(sent).toHaveLength(2);
   });
 
-  it('refuses a group directly inside a group with TQ_INVALID_CANVAS', async () => {
+  it('still refuses results that would nest (chunks in a group) and a link on a group-ending chain, with TQ_INVALID_CANVAS', async () => {
+    const { app, sent } = capturingApp();
+    const { add, tsum } = tasks(app);
+    await expect(group(add.chunks([[1, 1]], 1), add.s(2, 2)).applyAsync()).rejects.toMatchObject({ code: 'TQ_INVALID_CANVAS' });
+    await expect(chain(add.s(1, 1), group(add.s(1), add.s(2))).link(tsum.si([1])).applyAsync()).rejects.toMatchObject({ code: 'TQ_INVALID_CANVAS', message: /group\.link\(\)/ });
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('group links, nested groups and groups followed by steps, as Celery 5.2 builds them (canvas-messages/ fixtures)', () => {
+  const canvasMessages = (name: string, count: number) => Array.from({ length: count }, (_, index) => celeryMessage(`${name}-${index}`, 'canvas-messages'));
+  /**
+   * The parts of a nested chord embed that must agree. Left out: reply_to and parent/root ids (tq does
+   * not write them), and the inner header members' own `chord` option, which Celery fills at freeze
+   * time and tq when it sends the inner chord.
+   */
+  const chordShape = (dict: SignatureDict | null) => {
+    const { header, body } = dict!.kwargs as { header: SignatureDict; body: SignatureDict };
+    return {
+      task: dict!.task,
+      subtask_type: dict!.subtask_type,
+      header: { subtask_type: header.subtask_type, members: tasksOf(header).map((member) => ({ task: member.task, args: member.args, group_index: member.options.group_index })) },
+      body: { task: body.task, args: body.args, task_id: body.options.task_id },
+    };
+  };
+
+  it("group.link: an immutable copy of the callback on the first member; link_error on every member (Celery's dict, exactly)", () => {
     const { app } = capturingApp();
+    const { add, onError } = tasks(app);
+    expect(group(add.s(1, 1), add.s(2, 2)).link(add.s(100, 1)).linkError(onError.s()).toDict()).toEqual(readJson<SignatureDict>('canvas/group-linked.json'));
+  });
+
+  it('group(group(a, b), c) sends a, b, c in order under one group id, as Celery does', async () => {
+    const celery = canvasMessages('group-nested', 3);
+    const { app, sent } = capturingApp();
     const { add } = tasks(app);
-    await expect(group(group(add.s(1, 1)), add.s(2, 2)).applyAsync()).rejects.toMatchObject({ code: 'TQ_INVALID_CANVAS' });
+    const result = await group(group(add.s(1, 1), add.s(2, 2)), add.s(3, 3)).applyAsync({ taskId: celery[0]!.groupId! });
+    expect(sent.map((message) => message.args)).toEqual(celery.map((message) => message.args));
+    expect(sent.map((message) => message.groupId)).toEqual(celery.map((message) => message.groupId));
+    expect(result.results.map((member) => member.id)).toEqual(sent.map((message) => message.id));
+  });
+
+  it("a group in a chord header is flattened into it (one group id, group_index 0..n-1, chord size n); tq keeps the declared order where Celery 5.2 reverses the nested group's members", async () => {
+    const celery = canvasMessages('chord-nested-header', 3);
+    const { app, sent } = capturingApp();
+    const { add, tsum } = tasks(app);
+    await chord([group(add.s(1, 1), add.s(2, 2)), add.s(3, 3)], tsum.s()).applyAsync({ taskId: '15151515-1515-4151-8151-151515151515' });
+    expect(sent.map((message) => message.groupIndex)).toEqual(celery.map((message) => message.groupIndex));
+    expect(new Set(sent.map((message) => message.groupId)).size).toBe(1);
+    expect(sent.map((message) => message.embed.chord?.options.task_id)).toEqual(celery.map((message) => message.embed.chord?.options.task_id));
+    expect(sent.map((message) => message.embed.chord?.chord_size)).toEqual([3, 3, 3]);
+    // Celery 5.2.6 unrolls a nested group with deque.extendleft, which reverses its members (still so
+    // in Celery's main branch); a real Celery chord body receives [4, 2, 6] here. tq sends [2, 4, 6].
+    expect(celery.map((message) => message.args)).toEqual([[2, 2], [1, 1], [3, 3]]);
+    expect(sent.map((message) => message.args)).toEqual([[1, 1], [2, 2], [3, 3]]);
+  });
+
+  it('chain(group, group, task) is chord(group, chord(group, task)): the first header carries the second chord as its body', async () => {
+    const celery = canvasMessages('chain-group-group', 2);
+    const { app, sent } = capturingApp();
+    const { add, tsum } = tasks(app);
+    const result = await chain(group(add.s(1, 1), add.s(2, 2)), group(tsum.s(), tsum.s()), tsum.s()).applyAsync({ taskId: '16161616-1616-4161-8161-161616161616' });
+    expect(result.id).toBe('16161616-1616-4161-8161-161616161616');
+    expect(sent.map((message) => message.args)).toEqual(celery.map((message) => message.args));
+    expect(sent.map((message) => message.groupIndex)).toEqual(celery.map((message) => message.groupIndex));
+    expect(sent.map((message) => chordShape(message.embed.chord))).toEqual(celery.map((message) => chordShape(message.embed.chord)));
+  });
+
+  it('sends a group that arrives followed by steps (an unfolded chain from another producer) as a chord, keeping every frozen id', async () => {
+    const { app, sent } = capturingApp();
+    const { add, tsum } = tasks(app);
+    const members = group(add.s(1), add.s(2)).toDict();
+    const [sum, double] = [tsum.s().toDict(), add.s(2).toDict()];
+    freeze(members, app.generateId);
+    for (const step of [sum, double]) freeze(step, app.generateId);
+    await sendCanvas(app, members, { args: [10], parentId: null, rootId: null, chain: [double, sum], dedup: false });
+    expect(sent.map((message) => message.args)).toEqual([[10, 1], [10, 2]]);
+    expect(sent.map((message) => message.groupId)).toEqual([members.options.group_id, members.options.group_id]);
+    // tsum is the chord body, and the step after it rides in the body's chain.
+    expect(sent.map((message) => message.embed.chord?.options.task_id)).toEqual([sum.options.task_id, sum.options.task_id]);
+    expect(sent[0]!.embed.chord?.options.chain).toEqual([double]);
+    expect(await app.backend!.restoreGroup(members.options.group_id as string)).toEqual(sent.map((message) => message.id));
+  });
+
+  it('chord(header, group).then(task) is chord(header, chord(group, task)), as Celery\'s chord | task', async () => {
+    const celery = canvasMessages('chord-group-body-then', 2);
+    const { app, sent } = capturingApp();
+    const { add, tsum } = tasks(app);
+    const result = await chord([add.s(1, 1), add.s(2, 2)], group(tsum.s(), tsum.s())).then(tsum.s()).applyAsync({ taskId: '17171717-1717-4171-8171-171717171717' });
+    expect(result.id).toBe('17171717-1717-4171-8171-171717171717');
+    expect(sent.map((message) => message.args)).toEqual(celery.map((message) => message.args));
+    expect(sent.map((message) => chordShape(message.embed.chord))).toEqual(celery.map((message) => chordShape(message.embed.chord)));
   });
 });

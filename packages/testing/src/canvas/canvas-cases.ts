@@ -17,6 +17,9 @@ export const CANVAS_CONFORMANCE_CASES = [
   'chord-revoked-header-fails-body',
   'link-callbacks-and-children',
   'nested-canvases',
+  'nested-groups-are-flattened',
+  'groups-followed-by-steps',
+  'group-link-after-first-member',
   'map-starmap-chunks',
   'replace-with-canvas',
   'workflow-ids-from-inside-a-task',
@@ -222,6 +225,60 @@ export const CANVAS_CASES: Record<CanvasConformanceCase, CanvasCaseDefinition> =
       // A group of chains.
       const chains = await group(add.s(1, 1).then(mul.s(3)), add.s(2, 2).then(mul.s(3))).applyAsync();
       expect(await chains.get({ timeout: h.settleTimeoutMs })).toEqual([6, 12]);
+    },
+  },
+
+  'nested-groups-are-flattened': {
+    title: "flattens a group inside a group or a chord header, as Celery does: one result per task, in declared order",
+    async run(h) {
+      const { add, xsum } = await h.tasks();
+      await h.startWorker();
+      const nested = await group(group(add.s(1, 1), add.s(2, 2)), add.s(3, 3)).applyAsync();
+      expect(nested.results).toHaveLength(3);
+      expect(await nested.get({ timeout: h.settleTimeoutMs })).toEqual([2, 4, 6]);
+      // Chord size 3: the body runs once, after all three, with a flat list.
+      const inHeader = await chord([group(add.s(1, 1), group(add.s(2, 2), add.s(3, 3))), add.s(4, 4)], xsum.s()).applyAsync();
+      expect(await inHeader.get({ timeout: h.settleTimeoutMs })).toBe(20);
+      await settle(h);
+      expect(h.bodyRuns).toEqual([[2, 4, 6, 8]]);
+    },
+  },
+
+  'groups-followed-by-steps': {
+    title: "passes a group's results on when more steps follow: chain(group, group, task) and chord(header, group).then(task)",
+    async run(h) {
+      const { add, fail, mul, xsum } = await h.tasks();
+      await h.startWorker();
+      // chord(group, chord(group, task)), then *2: each xsum of the second group receives [2, 4].
+      const twoGroups = await chain(group(add.s(1, 1), add.s(2, 2)), group(xsum.s(), xsum.s()), xsum.s(), mul.s(2)).applyAsync();
+      expect(await twoGroups.get({ timeout: h.settleTimeoutMs })).toBe(24);
+      // chord(header, chord(group, task)) with a previous step: the header members get 5 first.
+      const groupBody = await add.s(2, 3).then(chord([add.s(1), add.s(2)], group(xsum.s(), xsum.s()))).then(xsum.s()).applyAsync();
+      expect(await groupBody.get({ timeout: h.settleTimeoutMs })).toBe(26);
+      await settle(h);
+      expect(h.bodyRuns).toEqual(expect.arrayContaining([[2, 4], [6, 6], [6, 7], [13, 13]]));
+      expect(h.bodyRuns).toHaveLength(6);
+      // A failing member of the first group fails the rest: neither the second group nor the last step runs.
+      const failing = await chain(group(add.s(1, 1), fail.s(2)), group(xsum.s(), xsum.s()), xsum.s()).applyAsync();
+      await expectTqError(() => failing.get({ timeout: h.settleTimeoutMs }), 'TQ_TASK_FAILED');
+      await settle(h);
+      expect(h.bodyRuns).toHaveLength(6);
+    },
+  },
+
+  'group-link-after-first-member': {
+    title: "runs group.link's callback once the first member succeeded, immutable (Celery's group.link), recorded as its child",
+    async run(h) {
+      const { add } = await h.tasks();
+      await h.startWorker();
+      const result = await group(add.s(1, 1), add.s(2, 2)).link(add.s(100, 1)).applyAsync();
+      expect(await result.get({ timeout: h.settleTimeoutMs })).toEqual([2, 4]);
+      await settle(h);
+      const [first, second] = result.results;
+      const children = await first!.children();
+      // 101, not 102: the callback does not receive the member's result.
+      expect(await Promise.all(children.map((child) => child.get({ timeout: h.settleTimeoutMs })))).toEqual([101]);
+      expect(await second!.children()).toEqual([]);
     },
   },
 
