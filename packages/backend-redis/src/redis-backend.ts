@@ -98,7 +98,7 @@ class RedisBackend implements ResultBackend {
       // Nothing to carry over: no read, SUCCESS still refused inside the script, and the writes
       // of one event-loop turn share a single script call.
       const next = encodeNextMeta(taskId, undefined, update, this.clock.now());
-      return this.run(`store the result of task ${taskId}`, () => this.completeWrites.write(key, next));
+      return this.run(`store the result of task ${taskId}`, () => this.completeWrites.write(key, next, update.status !== TaskState.SUCCESS));
     }
     // Batched writes issued before this one must reach Redis before its read (orderedWrites).
     this.completeWrites.flush();

@@ -85,6 +85,22 @@ describe.runIf(up)('complete updates written in one event-loop turn', () => {
     expect(await backend.get(doneThenStarted)).toMatchObject({ status: 'SUCCESS', result: 6 });
   });
 
+  it('answers a write replaced within the turn as the write that replaced it', async () => {
+    const done = randomUUID();
+    await backend.storeState(done, complete('SUCCESS', 1));
+    const fresh = randomUUID();
+    const outcomes = await Promise.all([
+      backend.storeState(done, complete('STARTED')),
+      backend.storeState(done, complete('RETRY')),
+      backend.storeState(fresh, complete('STARTED')),
+      backend.storeState(fresh, complete('RETRY')),
+    ]);
+    // A stored SUCCESS refuses both; on a fresh key both count as stored and the last one is kept.
+    expect(outcomes).toEqual([false, false, true, true]);
+    expect(await backend.get(done)).toMatchObject({ status: 'SUCCESS', result: 1 });
+    expect(await backend.get(fresh)).toMatchObject({ status: 'RETRY' });
+  });
+
   it('finishes writes already issued when closed', async () => {
     const closing = createRedisBackend({ url: REDIS_URL, keyPrefix: prefix });
     await closing.connect();

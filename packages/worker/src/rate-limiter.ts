@@ -1,4 +1,4 @@
-import type { Clock, Delivery } from '@tq/core';
+import { setClockTimer, type Clock, type Delivery } from '@tq/core';
 
 /**
  * Celery's per-task rate limit, per worker: a token bucket per task name (kombu's TokenBucket with
@@ -68,7 +68,7 @@ export class RateLimiter {
   private schedule(bucket: TaskBucket): void {
     if (bucket.timer !== undefined) return;
     const delayMs = Math.max(1, Math.ceil(bucket.msUntilToken(this.clock.now())));
-    bucket.timer = setTimer(this.clock, () => {
+    bucket.timer = setClockTimer(this.clock, () => {
       bucket.timer = undefined;
       this.releaseDue(bucket);
     }, delayMs);
@@ -110,14 +110,6 @@ class TaskBucket {
     this.tokens = Math.min(1, this.tokens + (elapsedMs / 1_000) * this.perSecond);
     this.updatedAt = now;
   }
-}
-
-/** The clock's own timer when it has one (a manual clock in tests), else an unref'd native one (the worker keeps the process alive). */
-function setTimer(clock: Clock, callback: () => void, delayMs: number): { cancel(): void } {
-  if (clock.setTimer !== undefined) return clock.setTimer(callback, delayMs);
-  const handle = setTimeout(callback, delayMs);
-  handle.unref();
-  return { cancel: () => clearTimeout(handle) };
 }
 
 /** A Celery eta/expires header (ISO 8601) in epoch ms; NaN when absent or unreadable, which compares false both ways. */
