@@ -21,6 +21,7 @@ import {
 } from '@tq/core';
 import { builtinTasks } from './builtin-tasks.js';
 import { CanvasSteps } from './canvas-steps.js';
+import { type Abortable, LazyAbortController } from './lazy-abort.js';
 import { runWithLimits } from './run-with-limits.js';
 import { taskArguments } from './task-arguments.js';
 import { decide, failureUpdate, retryInvocation, type Decision } from './task-outcome.js';
@@ -33,7 +34,7 @@ export interface ProcessorDeps {
   logger: Logger;
   emit<E extends keyof WorkerEvents>(event: E, ...args: WorkerEvents[E]): void;
   /** Running tasks' abort controllers, so a cold shutdown can abort them. */
-  running: Set<AbortController>;
+  running: Set<Abortable>;
 }
 
 /** Runs one delivery end to end: decode, route to its task, limits, states, retries, acks. */
@@ -128,10 +129,10 @@ export class DeliveryProcessor {
     if (app.backend?.capabilities.orderedWrites !== true) await startedStored;
 
     this.deps.emit('task-started', base);
-    const controller = new AbortController();
+    const controller = new LazyAbortController();
     this.deps.running.add(controller);
     const started = performance.now();
-    const context = this.context(task, invocation, delivery, controller.signal);
+    const context = this.context(task, invocation, delivery, controller);
     // Calls made from inside the task join its workflow (parent_id, root_id) and are its children.
     const current: CurrentTask = { id: invocation.id, rootId: invocation.rootId, children: [] };
     const outcome = await runWithLimits(
@@ -249,7 +250,7 @@ export class DeliveryProcessor {
     };
   }
 
-  private context(task: AnyTask, invocation: TaskInvocation, delivery: Delivery, signal: AbortSignal): TaskContext {
+  private context(task: AnyTask, invocation: TaskInvocation, delivery: Delivery, controller: LazyAbortController): TaskContext {
     return {
       id: invocation.id,
       name: task.name,
@@ -260,7 +261,9 @@ export class DeliveryProcessor {
       groupId: invocation.groupId,
       queue: delivery.queue,
       redelivered: delivery.redelivered,
-      signal,
+      get signal() {
+        return controller.signal;
+      },
       retry(options) {
         throw new Retry(options);
       },

@@ -1,4 +1,5 @@
 import { SoftTimeLimitExceededError, TimeLimitExceededError } from '@tq/core';
+import type { Abortable } from './lazy-abort.js';
 
 export type RunOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -14,7 +15,15 @@ export interface Limits {
  * with TimeLimitExceededError. An async function cannot be killed in-process: past the hard limit
  * it is abandoned (its signal aborted), and its eventual result is ignored.
  */
-export async function runWithLimits(body: () => unknown, controller: AbortController, limits: Limits): Promise<RunOutcome> {
+export async function runWithLimits(body: () => unknown, controller: Abortable, limits: Limits): Promise<RunOutcome> {
+  if (limits.hard === null && limits.soft === null) {
+    // No timers and nothing to race: the common case, without their promises and closures.
+    try {
+      return { ok: true, value: await body() };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
   const timers: NodeJS.Timeout[] = [];
   try {
     const run = Promise.resolve().then(body);

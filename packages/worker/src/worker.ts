@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ConfigurationError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
 import { createLogger } from './logger.js';
+import type { Abortable } from './lazy-abort.js';
 import { DeliveryProcessor } from './process-delivery.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { WorkerEvents } from './worker-events.js';
@@ -35,7 +36,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly logger: Logger;
   private readonly shutdownTimeoutMs: number;
   private readonly processor: DeliveryProcessor;
-  private readonly running = new Set<AbortController>();
+  private readonly running = new Set<Abortable>();
   private readonly buffered: Delivery[] = [];
   private readonly limiter: RateLimiter;
   private readonly idleWaiters: Array<() => void> = [];
