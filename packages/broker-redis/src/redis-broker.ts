@@ -25,6 +25,7 @@ import { runScript } from './lua-scripts.js';
 import { PRIORITY_LEVELS, levelOfTqPriority, validateTqPriority } from './priority-mapping.js';
 import type { RedisBrokerOptions } from './redis-broker-options.js';
 import { RedisConsumer } from './redis-consumer.js';
+import { TurnBatcher } from './turn-batcher.js';
 
 const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_BLOCK_TIMEOUT_MS = 5_000;
@@ -70,6 +71,8 @@ class RedisBroker implements Broker {
   private readonly connections: Connections;
   private readonly keys: KeyLayout;
   private readonly consumers = new Set<RedisConsumer>();
+  /** The ready-list publishes of one event-loop turn: one LPUSH per list. */
+  private readonly pushes: TurnBatcher;
   private closing: Promise<void> | undefined;
 
   constructor(options: RedisBrokerOptions) {
@@ -78,6 +81,8 @@ class RedisBroker implements Broker {
     // The client is ours to watch: without a listener ioredis prints every reconnect attempt.
     this.connections.client.on('error', () => undefined);
     this.displayUrl = this.connections.displayUrl;
+    // LPUSH a b c leaves the list as LPUSH a; LPUSH b; LPUSH c would.
+    this.pushes = new TurnBatcher((list, values) => this.connections.client.lpush(list, ...values), { maxValues: 1_000 });
     this.keys = new KeyLayout(this.settings.keyPrefix);
   }
 
@@ -109,8 +114,9 @@ class RedisBroker implements Broker {
         await this.connections.client.zadd(queueKeys.delayed, deliverAt, `${level}|${raw}`);
         for (const consumer of this.consumers) consumer.delayedPublished(queue, deliverAt);
       } else {
-        // LPUSH like kombu's producers: consumers take from the right, so this is the tail.
-        await this.connections.client.lpush(queueKeys.ready[level] as string, raw);
+        // LPUSH like kombu's producers (consumers take from the right, so this is the tail), the
+        // publishes of one event-loop turn to a list sharing one LPUSH.
+        await this.pushes.add(queueKeys.ready[level] as string, raw);
       }
     } catch (error) {
       throw toBrokerError(asError(error), `publishing to "${queue}"`);
@@ -194,6 +200,8 @@ class RedisBroker implements Broker {
 
   close(options: { deadlineMs?: number } = {}): Promise<void> {
     this.closing ??= (async () => {
+      // Publishes already made are answered before QUIT (which would overtake auto-pipelined commands).
+      await this.pushes.settled();
       await Promise.all([...this.consumers].map((consumer) => consumer.cancel({ deadlineMs: options.deadlineMs ?? 0 })));
       const { client, ownsClient } = this.connections;
       if (!ownsClient) return;

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DrainWaiters, SettledDelivery, reportConsumerError, type Clock, type Consumer, type ConsumerSettings, type Settlement } from '@tq/core';
 import { DelayPromoter } from './delay-promoter.js';
-import { AckBatcher } from './ack-batcher.js';
 import { asError, toBrokerError } from './errors.js';
 import { decodeEnvelope } from './kombu-envelope.js';
 import type { KeyLayout } from './key-layout.js';
@@ -10,6 +9,7 @@ import { runScript } from './lua-scripts.js';
 import { ReadyWaiter } from './ready-waiter.js';
 import { applySettlement } from './settlement.js';
 import { StallWatchdog } from './stall-watchdog.js';
+import { TurnBatcher } from './turn-batcher.js';
 import { type Reserved, reserve } from './reservation.js';
 
 /**
@@ -53,7 +53,8 @@ export class RedisConsumer implements Consumer {
   private readonly waiter: ReadyWaiter;
   private readonly promoter: DelayPromoter;
   private readonly watchdog: StallWatchdog;
-  private readonly acks: AckBatcher;
+  /** The acks of one event-loop turn: one HDEL per in-flight hash. */
+  private readonly acks: TurnBatcher;
 
   constructor(
     private readonly context: ConsumerContext,
@@ -62,8 +63,11 @@ export class RedisConsumer implements Consumer {
     this.queues = [...settings.queues];
     // Refill once half the window is free: reservations then come in batches even at a small
     // prefetch, instead of one script call per finished task.
-    this.acks = new AckBatcher(context.client, () => {
-      if (this.settings.prefetch - this.unsettledDeliveries.size >= Math.ceil(this.settings.prefetch / 2)) this.requestReservation();
+    this.acks = new TurnBatcher((inFlight, ids) => context.client.hdel(inFlight, ...ids), {
+      // Reserving after the HDELs are issued (same connection) keeps the in-flight hash within the window.
+      afterFlush: () => {
+        if (this.settings.prefetch - this.unsettledDeliveries.size >= Math.ceil(this.settings.prefetch / 2)) this.requestReservation();
+      },
     });
     const report = (error: Error): void => this.report(error);
     this.leaseKeeper = new LeaseKeeper({
@@ -247,7 +251,7 @@ export class RedisConsumer implements Consumer {
     // Issued before the next reservation on the same connection, so Redis never sees more than
     // prefetch: acks reserve again once their batch is flushed, other settlements right away.
     const applied =
-      settlement.kind === 'ack' ? this.acks.ack(this.context.keys.inFlight(queue, this.context.consumerId), id) : applySettlement(this.context, queue, id, settlement);
+      settlement.kind === 'ack' ? this.acks.add(this.context.keys.inFlight(queue, this.context.consumerId), String(id)) : applySettlement(this.context, queue, id, settlement);
     if (this.unsettledDeliveries.size === 0) this.drainWaiters.wake();
     if (settlement.kind !== 'ack') this.requestReservation();
     try {
