@@ -4,20 +4,23 @@ import { memoryThroughput, summarize } from './memory-throughput.js';
  * `pnpm bench [name]` — runs the named benchmark (default: all). Each prints progress and a
  * Markdown table to paste into apps/bench/README.md with the date and versions.
  */
+/** A benchmark parameter from the environment, else its default. */
+const envNumber = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+
 const benchmarks: Record<string, () => Promise<string>> = {
   memory: async () => {
-    const tasks = Number(process.env.BENCH_TASKS ?? 20_000);
-    const runs = Number(process.env.BENCH_RUNS ?? 5);
+    const tasks = envNumber('BENCH_TASKS', 20_000);
+    const runs = envNumber('BENCH_RUNS', 5);
     return summarize(await memoryThroughput({ concurrencies: [1, 100], tasks, runs }));
   },
   // Imported on demand so the memory benchmark runs without the Redis packages built.
   redis: async () => {
     const { redisVsBullmq } = await import('./redis/redis-vs-bullmq.js');
     return redisVsBullmq({
-      runs: Number(process.env.BENCH_RUNS ?? 3),
-      tasks: Number(process.env.BENCH_TASKS ?? 20_000),
+      runs: envNumber('BENCH_RUNS', 3),
+      tasks: envNumber('BENCH_TASKS', 20_000),
       concurrencies: [1, 10, 100],
-      latencyCount: Number(process.env.BENCH_LATENCY_COUNT ?? 1_000),
+      latencyCount: envNumber('BENCH_LATENCY_COUNT', 1_000),
       latencyRate: 200,
     });
   },
@@ -25,38 +28,38 @@ const benchmarks: Record<string, () => Promise<string>> = {
   postgres: async () => {
     const { postgresResults } = await import('./postgres/postgres-results.js');
     return postgresResults({
-      runs: Number(process.env.BENCH_RUNS ?? 3),
-      writes: Number(process.env.BENCH_WRITES ?? 5_000),
+      runs: envNumber('BENCH_RUNS', 3),
+      writes: envNumber('BENCH_WRITES', 5_000),
       concurrencies: [1, 10, 50],
-      latencyCount: Number(process.env.BENCH_LATENCY_COUNT ?? 500),
+      latencyCount: envNumber('BENCH_LATENCY_COUNT', 500),
     });
   },
   // Starts the local-aws-sqs emulator itself, in a child process.
   sqs: async () => {
     const { sqsVsRaw } = await import('./sqs/sqs-vs-raw.js');
     return sqsVsRaw({
-      runs: Number(process.env.BENCH_RUNS ?? 3),
-      tasks: Number(process.env.BENCH_TASKS ?? 2_000),
-      concurrency: Number(process.env.BENCH_CONCURRENCY ?? 40),
-      port: Number(process.env.BENCH_SQS_PORT ?? 9325),
+      runs: envNumber('BENCH_RUNS', 3),
+      tasks: envNumber('BENCH_TASKS', 2_000),
+      concurrency: envNumber('BENCH_CONCURRENCY', 40),
+      port: envNumber('BENCH_SQS_PORT', 9325),
     });
   },
   'redis-cost': async () => {
     const { costPerTask } = await import('./redis/cost-per-task.js');
-    return costPerTask({ tasks: Number(process.env.BENCH_TASKS ?? 10_000), concurrency: Number(process.env.BENCH_CONCURRENCY ?? 100) });
+    return costPerTask({ tasks: envNumber('BENCH_TASKS', 10_000), concurrency: envNumber('BENCH_CONCURRENCY', 100) });
   },
   // A chord of 1,000 no-op header tasks, tq vs Python Celery 5.2 on the same Redis (own db numbers).
   canvas: async () => {
     const { chordLatency } = await import('./canvas/chord-latency.js');
     return chordLatency({
-      size: Number(process.env.BENCH_CHORD_SIZE ?? 1_000),
-      runs: Number(process.env.BENCH_RUNS ?? 3),
-      dbs: { tq: Number(process.env.BENCH_TQ_DB ?? 11), celeryBroker: Number(process.env.BENCH_CELERY_BROKER_DB ?? 12), celeryBackend: Number(process.env.BENCH_CELERY_BACKEND_DB ?? 13) },
+      size: envNumber('BENCH_CHORD_SIZE', 1_000),
+      runs: envNumber('BENCH_RUNS', 3),
+      dbs: { tq: envNumber('BENCH_TQ_DB', 11), celeryBroker: envNumber('BENCH_CELERY_BROKER_DB', 12), celeryBackend: envNumber('BENCH_CELERY_BACKEND_DB', 13) },
     });
   },
   amqp: async () => {
     const { amqpSideBySide } = await import('./amqp/amqp-side-by-side.js');
-    return amqpSideBySide({ runs: Number(process.env.BENCH_RUNS ?? 3), tasks: Number(process.env.BENCH_TASKS ?? 20_000), celeryTasks: Number(process.env.BENCH_CELERY_TASKS ?? 5_000) });
+    return amqpSideBySide({ runs: envNumber('BENCH_RUNS', 3), tasks: envNumber('BENCH_TASKS', 20_000), celeryTasks: envNumber('BENCH_CELERY_TASKS', 5_000) });
   },
 };
 

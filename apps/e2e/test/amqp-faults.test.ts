@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'amqplib';
-import { createApp, TaskState, type App, type AsyncResult } from '@tq/core';
+import { createApp, type App } from '@tq/core';
 import { createRedisBackend } from '@tq/backend-redis';
 import { createAmqpBroker, type AmqpBroker } from '@tq/broker-amqp';
 import { waitUntil } from '@tq/testing';
@@ -10,11 +10,15 @@ import { Worker } from '@tq/worker';
 import { REDIS_URL, SHARED_AMQP_URL, amqpAndRedisUp } from './amqp/servers.js';
 import { deleteRedisKeysUnder } from './support/shared-servers.js';
 import { canStartPrivateRabbitMq, startPrivateRabbitMq, type PrivateRabbitMq } from './amqp/private-rabbitmq.js';
-import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './worker-process.js';
+import { countSucceeded, startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 const amqpFaultApp = fileURLToPath(new URL('./amqp/amqp-fault-app.ts', import.meta.url));
 
 const up = await amqpAndRedisUp('RabbitMQ 127.0.0.1:5672 and Redis 127.0.0.1:6379');
+const privateRabbitMq = canStartPrivateRabbitMq();
+if (up && !privateRabbitMq) {
+  process.stderr.write(`\n!!! Cannot start a private RabbitMQ node here (needs rabbitmq-server installed and root or the rabbitmq user): the AMQP restart, alarm and TLS fault tests are SKIPPED.\n\n`);
+}
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -49,15 +53,9 @@ function producer(amqpUrl: string, ns: Namespace): App {
 }
 
 function worker(amqpUrl: string, ns: Namespace): WorkerProcess {
-  // The last --app wins: the AMQP fault app instead of the Redis one.
-  const process = startWorkerProcess({ E2E_AMQP_URL: amqpUrl, E2E_REDIS_URL: REDIS_URL, E2E_PREFIX: ns.keyPrefix, E2E_QUEUE: ns.queue }, ['--app', amqpFaultApp]);
+  const process = startWorkerProcess({ E2E_AMQP_URL: amqpUrl, E2E_REDIS_URL: REDIS_URL, E2E_PREFIX: ns.keyPrefix, E2E_QUEUE: ns.queue }, [], amqpFaultApp);
   cleanups.push(() => stopWorkerProcess(process));
   return process;
-}
-
-async function countSucceeded(results: AsyncResult<unknown>[]): Promise<number> {
-  const states = await Promise.all(results.map((result) => result.state()));
-  return states.filter((state) => state === TaskState.SUCCESS).length;
 }
 
 const indices = (count: number, from = 0): number[] => Array.from({ length: count }, (_, index) => from + index);
@@ -112,7 +110,7 @@ describe.runIf(up)('fault tolerance on RabbitMQ (real worker processes)', () => 
     expect(await app.broker.stats(ns.queue)).toMatchObject({ ready: 0, inFlight: 0 });
   }, 60_000);
 
-  describe.runIf(canStartPrivateRabbitMq())('with its own RabbitMQ node (restarted, alarmed, or serving TLS)', () => {
+  describe.runIf(privateRabbitMq)('with its own RabbitMQ node (restarted, alarmed, or serving TLS)', () => {
     let rabbit: PrivateRabbitMq | undefined;
     afterEach(async () => {
       await rabbit?.destroy();

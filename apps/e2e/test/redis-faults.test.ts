@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, TaskState, type App, type AsyncResult } from '@tq/core';
+import { createApp, type App } from '@tq/core';
 import { createRedisBackend } from '@tq/backend-redis';
 import { createRedisBroker } from '@tq/broker-redis';
 import { requireServer, waitUntil } from '@tq/testing';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
 import { REDIS_URL, deleteRedisKeysUnder, pingRedis } from './support/shared-servers.js';
-import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './worker-process.js';
+import { countSucceeded, startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 const SHARED_REDIS = REDIS_URL;
 const redisUp = await requireServer('Redis 127.0.0.1:6379', () => pingRedis(SHARED_REDIS));
@@ -26,11 +26,6 @@ function worker(env: Record<string, string>): WorkerProcess {
   const process = startWorkerProcess(env);
   cleanups.push(() => stopWorkerProcess(process));
   return process;
-}
-
-async function countSucceeded(results: AsyncResult<unknown>[]): Promise<number> {
-  const states = await Promise.all(results.map((result) => result.state()));
-  return states.filter((state) => state === TaskState.SUCCESS).length;
 }
 
 function deleteKeys(url: string, prefix: string): Promise<void> {

@@ -15,6 +15,7 @@ import {
   isReadyState,
   sleepOn,
   systemClock,
+  validateId,
 } from '@tq/core';
 import type pg from 'pg';
 import { type BackendConnections, openConnections } from './connections.js';
@@ -288,10 +289,6 @@ function schemaFromUrl(url: string | undefined): string | undefined {
   } catch {
     return undefined; // openConnections reports the malformed URL
   }
-}
-
-function validateId(id: unknown, what: string): void {
-  if (typeof id !== 'string' || id === '') throw new ConfigurationError(`Invalid ${what} ${JSON.stringify(id)}: expected a non-empty string.`);
 }
 
 function nonNegative(value: number, what: string): number {

@@ -15,8 +15,8 @@ function named(text: string): NamedStatement {
   return { name: `tq_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text };
 }
 
-/** The extended columns, which a partial update carries over from the stored row. */
-const EXTENDED_COLUMNS = ['name', 'args', 'kwargs', 'worker', 'retries', 'queue', 'group_id', 'parent_id'] as const;
+/** The extended columns (each named as its TaskMeta field), which a partial update carries over from the stored row. */
+export const EXTENDED_COLUMNS = ['name', 'args', 'kwargs', 'worker', 'retries', 'queue', 'group_id', 'parent_id'] as const;
 const EXPIRED = (alias: string): string => `(${alias}.expires_at IS NOT NULL AND ${alias}.expires_at <= now())`;
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 // $n milliseconds from now, or NULL (no expiry) when the parameter is NULL.

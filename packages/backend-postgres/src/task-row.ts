@@ -1,4 +1,5 @@
 import { BackendError, EXCEPTION_STATES, type ResultRecord, type StateUpdate, type TaskMeta, type TaskState, decodeKombuJson, encodeKombuJson, isReadyState } from '@tq/core';
+import { EXTENDED_COLUMNS } from './statements.js';
 
 /** A task_results row as META_COLUMNS selects it: JSON as text, dates as ISO-8601 UTC text. */
 export interface TaskRow {
@@ -75,16 +76,7 @@ function decodeJson(text: string, taskId: string, column: string): unknown {
   }
 }
 
-const EXTENDED = [
-  ['name', 'name'],
-  ['args', 'args'],
-  ['kwargs', 'kwargs'],
-  ['worker', 'worker'],
-  ['retries', 'retries'],
-  ['queue', 'queue'],
-  ['group_id', 'group_id'],
-  ['parent_id', 'parent_id'],
-] as const satisfies readonly (readonly [keyof TaskRow, keyof TaskMeta])[];
+const EXTENDED = EXTENDED_COLUMNS satisfies readonly (keyof TaskRow & keyof TaskMeta)[];
 const JSON_EXTENDED = new Set<string>(['args', 'kwargs']);
 
 /** A row as TaskMeta; extended fields appear only when stored, as in Celery's meta. */
@@ -97,10 +89,10 @@ export function decodeRow(row: TaskRow): TaskMeta {
     children: decodeJson(row.children, row.task_id, 'children') as unknown[],
     date_done: row.date_done,
   };
-  for (const [column, field] of EXTENDED) {
-    const value = row[column];
+  for (const field of EXTENDED) {
+    const value = row[field];
     if (value === null) continue;
-    Object.assign(meta, { [field]: JSON_EXTENDED.has(column) ? decodeJson(value as string, row.task_id, column) : value });
+    Object.assign(meta, { [field]: JSON_EXTENDED.has(field) ? decodeJson(value as string, row.task_id, field) : value });
   }
   return meta;
 }

@@ -12,6 +12,7 @@ import {
   TaskState,
   type WaitOptions,
   systemClock,
+  validateId,
 } from '@tq/core';
 import type { Redis } from 'ioredis';
 import { decodeSavedGroup, encodeSavedGroup } from './celery-group.js';
@@ -215,10 +216,6 @@ function chordJoinResult(reply: unknown, groupId: string, size: number): ChordJo
     throw new ConfigurationError(`Chord group "${groupId}" was joined with size ${String(reply[1])} and now with ${size}; every member must pass the same size.`);
   }
   throw new BackendError(`Unexpected reply from the chord join script for group "${groupId}": ${JSON.stringify(reply)}.`);
-}
-
-function validateId(id: unknown, what: string): void {
-  if (typeof id !== 'string' || id === '') throw new ConfigurationError(`Invalid ${what} ${JSON.stringify(id)}: expected a non-empty string.`);
 }
 
 function expiryArgument(resultExpiresMs: number | undefined): string {

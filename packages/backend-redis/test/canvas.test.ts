@@ -1,30 +1,18 @@
 import { createApp } from '@tq/core';
 import { canvasConformance, requireServer } from '@tq/testing';
-import { afterAll, describe } from 'vitest';
+import { describe } from 'vitest';
 import { createRedisBackend } from '../src/index.js';
-import { REDIS_NAME, REDIS_URL, deleteKeysUnder, pingRedis, rawClient } from './redis-test-support.js';
+import { REDIS_NAME, REDIS_URL, namespacePrefixes, pingRedis } from './redis-test-support.js';
 
 const up = await requireServer(REDIS_NAME, () => pingRedis());
 
 // The canvas on the Redis backend: chord joins, saved groups and run-once claims go through Redis
 // (the broker is the in-memory one here; apps/e2e runs the same suite on the Redis broker too).
 describe.runIf(up)('@tq/backend-redis canvas', () => {
-  const namespaces = new Set<string>();
-
-  afterAll(async () => {
-    const cleaner = rawClient();
-    try {
-      for (const namespace of namespaces) await deleteKeysUnder(cleaner, `${namespace}:`);
-    } finally {
-      cleaner.disconnect();
-    }
-  });
+  const keyPrefixOf = namespacePrefixes();
 
   canvasConformance({
     name: 'memory broker + redis backend',
-    createApp: ({ namespace }) => {
-      namespaces.add(namespace);
-      return createApp({ broker: `memory://${namespace}`, backend: createRedisBackend({ url: REDIS_URL, keyPrefix: `${namespace}:` }) });
-    },
+    createApp: ({ namespace }) => createApp({ broker: `memory://${namespace}`, backend: createRedisBackend({ url: REDIS_URL, keyPrefix: keyPrefixOf(namespace) }) }),
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379/0';
 export const REDIS_NAME = 'Redis 127.0.0.1:6379';
@@ -34,4 +35,25 @@ export async function deleteKeysUnder(client: Redis, prefix: string): Promise<vo
     if (keys.length > 0) await client.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/**
+ * For a suite whose harness hands out namespaces: returns the key prefix of a namespace and
+ * remembers it, and after the suite deletes every key under the prefixes handed out (the harness
+ * forgets task ids, this sweeps the rest: groups, chords). Call inside the `describe`.
+ */
+export function namespacePrefixes(): (namespace: string) => string {
+  const namespaces = new Set<string>();
+  afterAll(async () => {
+    const cleaner = rawClient();
+    try {
+      for (const namespace of namespaces) await deleteKeysUnder(cleaner, `${namespace}:`);
+    } finally {
+      cleaner.disconnect();
+    }
+  });
+  return (namespace) => {
+    namespaces.add(namespace);
+    return `${namespace}:`;
+  };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ResultBackend } from '@tq/core';
+import type { ResultBackend, TaskMeta } from '@tq/core';
 import { expectTqError, requireServer, sleep } from '@tq/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,19 @@ describe.runIf(up)('waitFor over Redis pub/sub', () => {
   // A fresh prefix per test, set before each test body runs.
   const freshPrefix = (): void => {
     prefix = randomPrefix();
+  };
+
+  /** A waiter subscribed to a fresh task's key, whose subscriber connection is then killed. */
+  const waitThenKillSubscriber = async (): Promise<{ taskId: string; key: string; waiting: Promise<TaskMeta> }> => {
+    freshPrefix();
+    const connectionName = `tq-test-${randomUUID().slice(0, 8)}`;
+    const waiter = await backend({ connectionName });
+    const taskId = randomUUID();
+    const key = keyOf(taskId);
+    const waiting = waiter.waitFor(taskId, { timeoutMs: 10_000 });
+    await expect.poll(() => subscribers(key)).toBe(1);
+    await killConnection(raw, `${connectionName}:subscriber`);
+    return { taskId, key, waiting };
   };
 
   it('is woken by a Celery-style SET + PUBLISH from another connection, and sends no command while idle (MONITOR)', async () => {
@@ -93,30 +106,14 @@ describe.runIf(up)('waitFor over Redis pub/sub', () => {
   });
 
   it('survives a killed subscriber connection: a result stored while it was down still resolves the wait', async () => {
-    freshPrefix();
-    const connectionName = `tq-test-${randomUUID().slice(0, 8)}`;
-    const waiter = await backend({ connectionName });
-    const taskId = randomUUID();
-    const key = keyOf(taskId);
-    const waiting = waiter.waitFor(taskId, { timeoutMs: 10_000 });
-    await expect.poll(() => subscribers(key)).toBe(1);
-
-    await killConnection(raw, `${connectionName}:subscriber`);
+    const { taskId, key, waiting } = await waitThenKillSubscriber();
     // Published to nobody: only the re-read after the reconnect can find it.
     expect(await storeAsCelery(raw, key, taskId, 'stored during the outage')).toBe(0);
     expect((await waiting).result).toBe('stored during the outage');
   });
 
   it('keeps receiving pushes after the subscriber reconnects and re-subscribes', async () => {
-    freshPrefix();
-    const connectionName = `tq-test-${randomUUID().slice(0, 8)}`;
-    const waiter = await backend({ connectionName });
-    const taskId = randomUUID();
-    const key = keyOf(taskId);
-    const waiting = waiter.waitFor(taskId, { timeoutMs: 10_000 });
-    await expect.poll(() => subscribers(key)).toBe(1);
-
-    await killConnection(raw, `${connectionName}:subscriber`);
+    const { taskId, key, waiting } = await waitThenKillSubscriber();
     await expect.poll(() => subscribers(key), { timeout: 5_000 }).toBe(1);
     expect(await storeAsCelery(raw, key, taskId, 'stored after the reconnect'), 'the re-subscribed waiter hears it').toBe(1);
     expect((await waiting).result).toBe('stored after the reconnect');

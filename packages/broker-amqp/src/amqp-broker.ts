@@ -5,6 +5,7 @@ import {
   PayloadTooLargeError,
   UnsupportedError,
   systemClock,
+  deadLetterLimit,
   validateConsumeArguments,
   validateQueueName,
   type Broker,
@@ -30,7 +31,6 @@ import { Publisher } from './publisher.js';
 import { type Settings, validateOptions } from './settings.js';
 import { MAX_DELAY_SECONDS, Topology } from './topology.js';
 
-const DEFAULT_DEAD_LETTER_LIMIT = 100;
 
 /** The AMQP broker: the Broker contract plus dead-letter redrive. */
 export interface AmqpBroker extends Broker {
@@ -195,8 +195,7 @@ class RabbitBroker implements AmqpBroker {
   async deadLetters(queue: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
     this.assertOpen();
     const name = validateQueueName(queue);
-    const limit = options.limit ?? DEFAULT_DEAD_LETTER_LIMIT;
-    if (!Number.isInteger(limit) || limit < 0) throw new ConfigurationError(`Invalid limit ${limit}: expected a non-negative integer.`);
+    const limit = deadLetterLimit(options);
     if (limit === 0) return [];
     await this.ensureQueue(name);
     const letters = await this.withChannel(async (channel) => {

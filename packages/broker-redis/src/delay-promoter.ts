@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '@tq/core';
+import { setClockTimer, type Clock, type ClockTimer } from '@tq/core';
 import { asError, toBrokerError } from './errors.js';
 import type { KeyLayout } from './key-layout.js';
 import { runScript } from './lua-scripts.js';
@@ -23,7 +23,7 @@ const PROMOTE_BATCH = 1_000;
  * promotion itself wakes the consumers blocked on those lists.
  */
 export class DelayPromoter {
-  private timer: { cancel(): void } | undefined;
+  private timer: ClockTimer | undefined;
   private timerDueAt = Number.POSITIVE_INFINITY;
   private running = false;
   private stopped = false;
@@ -55,12 +55,7 @@ export class DelayPromoter {
     if (this.stopped) return;
     this.timer?.cancel();
     this.timerDueAt = this.settings.clock.now() + delayMs;
-    this.timer = this.settings.clock.setTimer === undefined ? undefined : this.settings.clock.setTimer(() => void this.promote(), delayMs);
-    if (this.timer === undefined) {
-      const handle = setTimeout(() => void this.promote(), delayMs);
-      handle.unref();
-      this.timer = { cancel: () => clearTimeout(handle) };
-    }
+    this.timer = setClockTimer(this.settings.clock, () => void this.promote(), delayMs);
   }
 
   private async promote(): Promise<void> {

@@ -3,12 +3,12 @@ import {
   ConfigurationError,
   integerOption,
   systemClock,
+  deadLetterLimit,
   validateConsumeArguments,
   validateQueueName,
   type Broker,
   type BrokerCapabilities,
   type BrokerMessage,
-  type Clock,
   type ConsumeOptions,
   type Consumer,
   type DeadLetter,
@@ -24,7 +24,7 @@ import { KeyLayout } from './key-layout.js';
 import { runScript } from './lua-scripts.js';
 import { PRIORITY_LEVELS, levelOfTqPriority, validateTqPriority } from './priority-mapping.js';
 import type { RedisBrokerOptions } from './redis-broker-options.js';
-import { RedisConsumer } from './redis-consumer.js';
+import { type ConsumerTimings, RedisConsumer } from './redis-consumer.js';
 import { TurnBatcher } from './turn-batcher.js';
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -32,7 +32,6 @@ const DEFAULT_BLOCK_TIMEOUT_MS = 5_000;
 const DEFAULT_WATCHDOG_MS = 30_000;
 const DEFAULT_DELAYED_CHECK_MS = 1_000;
 const DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE = 10_000;
-const DEFAULT_DEAD_LETTER_LIMIT = 100;
 /** How long close() lets QUIT finish before dropping the connection. */
 const QUIT_TIMEOUT_MS = 1_000;
 
@@ -45,15 +44,8 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
   return new RedisBroker(options);
 }
 
-interface Settings {
+interface Settings extends ConsumerTimings {
   readonly keyPrefix: string;
-  readonly leaseMs: number;
-  readonly renewEveryMs: number;
-  readonly blockTimeoutMs: number;
-  readonly watchdogMs: number;
-  readonly delayedCheckMs: number;
-  readonly maxDeadLettersPerQueue: number;
-  readonly clock: Clock;
   readonly consumerIdPrefix: string | undefined;
 }
 
@@ -130,16 +122,10 @@ class RedisBroker implements Broker {
     const { settings, connections } = this;
     const consumer = new RedisConsumer(
       {
+        ...settings,
         client: connections.client,
         keys: this.keys,
-        clock: settings.clock,
         consumerId: newConsumerId(settings.consumerIdPrefix),
-        leaseMs: settings.leaseMs,
-        renewEveryMs: settings.renewEveryMs,
-        blockTimeoutMs: settings.blockTimeoutMs,
-        watchdogMs: settings.watchdogMs,
-        delayedCheckMs: settings.delayedCheckMs,
-        maxDeadLettersPerQueue: settings.maxDeadLettersPerQueue,
         connectBlocking: connections.connectBlocking,
         onStopped: (stopped) => this.consumers.delete(stopped),
       },
@@ -186,8 +172,7 @@ class RedisBroker implements Broker {
   async deadLetters(queue: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
     this.assertOpen();
     const name = validateQueueName(queue);
-    const limit = options.limit ?? DEFAULT_DEAD_LETTER_LIMIT;
-    if (!Number.isInteger(limit) || limit < 0) throw new ConfigurationError(`Invalid limit ${limit}: expected a non-negative integer.`);
+    const limit = deadLetterLimit(options);
     if (limit === 0) return [];
     let records: string[];
     try {

@@ -18,17 +18,21 @@ import { type Reserved, reserve } from './reservation.js';
  */
 export const LOSE_CONSUMER = Symbol.for('tq.redis.loseConsumer');
 
-export interface ConsumerContext {
-  readonly client: Redis;
-  readonly keys: KeyLayout;
+/** The broker's resolved options that every consumer runs with. */
+export interface ConsumerTimings {
   readonly clock: Clock;
-  readonly consumerId: string;
   readonly leaseMs: number;
   readonly renewEveryMs: number;
   readonly blockTimeoutMs: number;
   readonly watchdogMs: number;
   readonly delayedCheckMs: number;
   readonly maxDeadLettersPerQueue: number;
+}
+
+export interface ConsumerContext extends ConsumerTimings {
+  readonly client: Redis;
+  readonly keys: KeyLayout;
+  readonly consumerId: string;
   /** A new connection for blocking waits. */
   readonly connectBlocking: () => Redis;
   /** Told once the consumer has stopped for good (cancelled, or lost). */

@@ -3,6 +3,7 @@ import {
   ClosedError,
   ConfigurationError,
   UnsupportedError,
+  deadLetterLimit,
   validateConsumeArguments,
   validateQueueName,
   type Broker,
@@ -25,7 +26,6 @@ import type { SqsBrokerOptions } from './sqs-broker-options.js';
 import { SqsConsumer } from './sqs-consumer.js';
 import { SqsOperations, guarded } from './sqs-operations.js';
 
-const DEFAULT_DEAD_LETTER_LIMIT = 100;
 /** How long a peek at the dead letters hides them; they are made visible again right after. */
 const PEEK_VISIBILITY_SECONDS = 30;
 /** Bounds purge's receive-and-delete loop (10 messages a round) against a queue that refills as fast. */
@@ -55,7 +55,7 @@ class SqsBroker implements Broker {
     this.settings = resolveSettings(options);
     this.displayUrl = this.settings.displayUrl;
     this.ops = new SqsOperations(this.settings.client);
-    this.directory = new QueueDirectory({ ...this.settings, client: this.settings.client, visibilityTimeoutSeconds: this.settings.visibilitySeconds });
+    this.directory = new QueueDirectory({ ...this.settings, visibilityTimeoutSeconds: this.settings.visibilitySeconds });
     this.capabilities = {
       // SQS has no priorities; publishing with one is an UnsupportedError rather than a silent no-op.
       priority: false,
@@ -105,14 +105,8 @@ class SqsBroker implements Broker {
     const { settings } = this;
     const consumer = new SqsConsumer(
       {
+        ...settings,
         ops: this.ops,
-        clock: settings.clock,
-        waitTimeSeconds: settings.waitTimeSeconds,
-        receiveTimeoutMs: settings.receiveTimeoutMs,
-        maxPollersPerQueue: settings.maxPollersPerQueue,
-        visibilitySeconds: settings.visibilitySeconds,
-        extendEveryMs: settings.extendEveryMs,
-        maxHopSeconds: settings.maxHopSeconds,
         sendDeadLetter: (info, message, reason) => this.sendDeadLetter(info, message, reason),
         onStopped: (stopped) => this.consumers.delete(stopped),
       },
@@ -169,8 +163,7 @@ class SqsBroker implements Broker {
   async deadLetters(queue: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
     this.assertOpen();
     const name = validateQueueName(queue);
-    const limit = options.limit ?? DEFAULT_DEAD_LETTER_LIMIT;
-    if (!Number.isInteger(limit) || limit < 0) throw new ConfigurationError(`Invalid limit ${limit}: expected a non-negative integer.`);
+    const limit = deadLetterLimit(options);
     const info = await this.directory.find(name);
     const deadUrl = info === undefined || limit === 0 ? undefined : await this.directory.deadLetterUrl(info, false);
     if (deadUrl === undefined) return [];

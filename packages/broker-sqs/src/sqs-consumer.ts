@@ -3,7 +3,6 @@ import {
   DrainWaiters,
   SettledDelivery,
   reportConsumerError,
-  type Clock,
   type Consumer,
   type ConsumerSettings,
   type DeadLetterReason,
@@ -15,6 +14,7 @@ import { type Lease, LeaseKeeper } from './lease-keeper.js';
 import { dueTimeOf, hopDelaySeconds } from './message-shape.js';
 import { PrefetchWindow } from './prefetch-window.js';
 import type { QueueInfo } from './queue-directory.js';
+import type { Settings } from './settings.js';
 import type { SqsOperations } from './sqs-operations.js';
 
 /** The key of the method that drops a consumer as if its process died (a registered symbol: works across ESM/CJS copies). */
@@ -24,15 +24,10 @@ const RECEIVE_LIMIT = 10;
 /** Long-poll wait while other pollers wait for prefetch room, so the room passes round the queues. */
 const CONTENDED_WAIT_SECONDS = 1;
 
-export interface ConsumerContext {
+/** The broker's resolved settings a consumer runs with, plus its links back to the broker. */
+export interface ConsumerContext
+  extends Pick<Settings, 'clock' | 'waitTimeSeconds' | 'receiveTimeoutMs' | 'maxPollersPerQueue' | 'visibilitySeconds' | 'extendEveryMs' | 'maxHopSeconds'> {
   readonly ops: SqsOperations;
-  readonly clock: Clock;
-  readonly waitTimeSeconds: number;
-  readonly receiveTimeoutMs: number;
-  readonly maxPollersPerQueue: number;
-  readonly visibilitySeconds: number;
-  readonly extendEveryMs: number;
-  readonly maxHopSeconds: number;
   /** Copy the message to its queue's dead-letter queue with the reason (the consumer deletes the original). */
   readonly sendDeadLetter: (info: QueueInfo, message: Message, reason: DeadLetterReason) => Promise<void>;
   readonly onStopped: (consumer: SqsConsumer) => void;

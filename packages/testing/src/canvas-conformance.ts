@@ -1,6 +1,6 @@
 import { declareCases } from './declare-cases.js';
 import { CANVAS_CASES, CANVAS_CONFORMANCE_CASES } from './canvas/canvas-cases.js';
-import type { CanvasConformanceOptions } from './canvas/canvas-conformance-options.js';
+import { type CanvasConformanceOptions, canvasSettleTimeoutMs } from './canvas/canvas-conformance-options.js';
 import { CanvasHarness } from './canvas/canvas-harness.js';
 
 /**
@@ -15,7 +15,7 @@ export function canvasConformance(options: CanvasConformanceOptions): void {
     cases: CANVAS_CASES,
     skip: options.skip,
     createHarness: () => new CanvasHarness(options),
-    testTimeoutMs: 4 * (options.settleTimeoutMs ?? 15_000),
+    testTimeoutMs: 4 * canvasSettleTimeoutMs(options),
   });
 }
 

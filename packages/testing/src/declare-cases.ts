@@ -1,8 +1,11 @@
 import { afterEach, describe, it } from 'vitest';
 
+/** One conformance case; the broker, backend and canvas suites each instantiate it with their harness. */
 export interface CaseDefinition<Harness> {
-  title: string;
-  run(harness: Harness, skip: (note: string) => never): Promise<void>;
+  /** The test title: a sentence completing "the broker/backend/canvas …". */
+  readonly title: string;
+  /** `skip(note)` ends the test as skipped, for cases that do not apply to the adapter's capabilities. */
+  readonly run: (harness: Harness, skip: (note: string) => never) => Promise<void>;
 }
 
 export interface SuiteDeclaration<Name extends string, Harness extends { cleanup(): Promise<void> }> {

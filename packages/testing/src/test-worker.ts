@@ -1,5 +1,6 @@
 import { TimeoutError, type App, type QueueStats } from '@tq/core';
 import { Worker, type WorkerOptions } from '@tq/worker';
+import { sleep } from './wait-until.js';
 
 export interface TestWorker {
   readonly worker: Worker;
@@ -10,8 +11,6 @@ export interface TestWorker {
   drained(options?: { timeoutMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Start an in-process, silent worker for tests: `const w = await startTestWorker(app); …; await w.drained();`. */
 export async function startTestWorker(app: App, options: WorkerOptions = {}): Promise<TestWorker> {
@@ -29,7 +28,7 @@ export async function startTestWorker(app: App, options: WorkerOptions = {}): Pr
     async drained({ timeoutMs = 10_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
       let quietChecks = 0;
-      while (quietChecks < 2) {
+      for (;;) {
         quietChecks = (await isQuiet()) ? quietChecks + 1 : 0;
         if (quietChecks >= 2) return;
         if (Date.now() > deadline) {

@@ -75,7 +75,8 @@ export class CanvasSteps {
 
   /** Join the chord this task is a header member of, if any (after its own state was stored). */
   async joinChord(invocation: TaskInvocation): Promise<void> {
-    const { chord, groupId } = invocation.embed.chord === null ? { chord: null, groupId: null } : { chord: invocation.embed.chord, groupId: invocation.groupId };
+    const { chord } = invocation.embed;
+    const { groupId } = invocation;
     if (chord === null || groupId === null) return;
     await this.chordPart({ id: invocation.id, groupId, chord, rootId: invocation.rootId });
   }
@@ -116,12 +117,9 @@ export class CanvasSteps {
   private async failNode(node: SignatureDict, error: unknown, rootId: string): Promise<void> {
     const failure = serializeError(error);
     for (const id of taskIdsIn(node)) await this.store(id, { status: TaskState.FAILURE, result: failure.error, traceback: failure.traceback });
-    let final: SignatureDict;
-    try {
-      final = finalTask(node);
-    } catch {
-      return; // a group: its members were failed above and belong to no chord of ours
-    }
+    // A group has no final task: its members were failed above and belong to no chord of ours.
+    const final = safeFinalTask(node);
+    if (final === undefined) return;
     const { chord, group_id: groupId, task_id: id } = final.options;
     if (chord !== null && typeof chord === 'object' && typeof groupId === 'string' && typeof id === 'string') {
       await this.chordPart({ id, groupId, chord: chord as SignatureDict, rootId });
@@ -137,14 +135,17 @@ export class CanvasSteps {
       await this.failNode(body, new ChordError(`The result backend cannot join chords (group ${member.groupId}).`), member.rootId);
       return;
     }
-    const size = typeof body.chord_size === 'number' ? body.chord_size : (await backend.restoreGroup(member.groupId))?.length;
+    // Without chord_size the saved group gives the size; it is kept for the completing member below.
+    let saved = typeof body.chord_size === 'number' ? undefined : await backend.restoreGroup(member.groupId);
+    const size = typeof body.chord_size === 'number' ? body.chord_size : saved?.length;
     if (size === undefined) {
       await this.failNode(body, new ChordError(`Chord group ${member.groupId} was not saved, so its size and members are unknown (sent by a producer that does not save groups?).`), member.rootId);
       return;
     }
     const { completed } = await backend.chordJoin(member.groupId, member.id, size);
     if (!completed) return;
-    const ids = (await backend.restoreGroup(member.groupId)) ?? [];
+    saved ??= await backend.restoreGroup(member.groupId);
+    const ids = saved ?? [];
     const metas = await Promise.all(ids.map((id) => backend.get(id)));
     const failed = metas.find((meta) => meta.status !== TaskState.SUCCESS);
     delete body.chord_size;

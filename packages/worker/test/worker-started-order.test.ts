@@ -25,35 +25,34 @@ function backendHoldingStarted(orderedWrites: boolean): { backend: ResultBackend
   return { backend, release };
 }
 
+/** An app on a held-STARTED backend with one task that records whether it ran; the worker is started. */
+async function startedOrderApp(orderedWrites: boolean) {
+  const { backend, release } = backendHoldingStarted(orderedWrites);
+  const app = createApp({ broker: createMemoryBroker({ namespace: `started-order-${randomUUID()}` }), backend });
+  const state = { ran: false };
+  const task = app.task('tasks.mark', () => {
+    state.ran = true;
+    return 'ran';
+  });
+  await testWorker(app).start();
+  return { app, task, state, release };
+}
+
 describe('worker: when a task starts relative to its STARTED write', () => {
   it('waits for STARTED to be stored first when the backend does not promise ordered writes', async () => {
-    const { backend, release } = backendHoldingStarted(false);
-    const app = createApp({ broker: createMemoryBroker({ namespace: `started-order-${randomUUID()}` }), backend });
-    let ran = false;
-    const task = app.task('tasks.mark', () => {
-      ran = true;
-      return 'ran';
-    });
-    await testWorker(app).start();
+    const { app, task, state, release } = await startedOrderApp(false);
     const result = await task.delay();
     await sleep(100);
-    expect(ran, 'the task waited for STARTED').toBe(false);
+    expect(state.ran, 'the task waited for STARTED').toBe(false);
     release();
     expect(await result.get({ timeout: 2_000 })).toBe('ran');
     await app.close();
   });
 
   it('starts the task at once when the backend applies writes in call order', async () => {
-    const { backend, release } = backendHoldingStarted(true);
-    const app = createApp({ broker: createMemoryBroker({ namespace: `started-order-${randomUUID()}` }), backend });
-    let ran = false;
-    const task = app.task('tasks.mark', () => {
-      ran = true;
-      return 'ran';
-    });
-    await testWorker(app).start();
+    const { app, task, state, release } = await startedOrderApp(true);
     const result = await task.delay();
-    await waitFor(() => ran);
+    await waitFor(() => state.ran);
     release();
     expect(await result.get({ timeout: 2_000 })).toBe('ran');
     await app.close();

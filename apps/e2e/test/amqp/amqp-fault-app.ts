@@ -1,6 +1,7 @@
 import { createApp } from '@tq/core';
 import { createRedisBackend } from '@tq/backend-redis';
 import { createAmqpBroker } from '@tq/broker-amqp';
+import { defineWork } from '../fixtures/fault-tasks.js';
 
 // A worker process under AMQP fault tests: everything it needs comes from the environment the test sets.
 const amqpUrl = process.env.E2E_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
@@ -13,11 +14,4 @@ export const app = createApp({
   defaultQueue: process.env.E2E_QUEUE ?? 'celery',
 });
 
-export const work = app.task(
-  'e2e.work',
-  async (index: number, ms: number) => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return index;
-  },
-  { acksLate: true },
-);
+export const work = defineWork(app);

@@ -17,6 +17,10 @@ from urllib.parse import urlparse
 from celery import Celery
 from kombu import Connection
 
+# The shared task definitions live with the other Celery fixtures.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from celery_tasks import register  # noqa: E402
+
 endpoint = urlparse(os.environ["SQS_ENDPOINT"])
 # kombu reads the endpoint from the URL's host and port, and credentials from its user info (dummy ones: the emulator checks none).
 broker_url = f"sqs://test:test@{endpoint.hostname}:{endpoint.port}"
@@ -29,16 +33,7 @@ app.conf.update(
     result_serializer="json",
     accept_content=["json"],
 )
-
-
-@app.task(name="tasks.mul")
-def mul(x, y):
-    return x * y
-
-
-@app.task(name="tasks.fail")
-def fail(message):
-    raise ValueError(message)
+register(app, "tasks.mul", "tasks.fail")
 
 
 def send(queue, x, y):

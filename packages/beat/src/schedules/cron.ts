@@ -2,7 +2,7 @@ import { Cron } from 'croner';
 import { InvalidScheduleError } from '../errors.js';
 import type { CronSchedule, Schedule } from './schedule.js';
 
-export function isValidTimezone(timezone: string): boolean {
+function isValidTimezone(timezone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
     return true;

@@ -57,6 +57,11 @@ export class App implements TaskSender {
     this.serializer = options.serializer ?? jsonSerializer;
     if (!this.serializers.has(this.serializer.contentType)) this.serializers.register(this.serializer);
     this.route = createRouter(options.taskRoutes);
+    this.adoptInstances(options);
+  }
+
+  /** Use a broker or backend given as an instance (a URL is resolved lazily by the getters). */
+  private adoptInstances(options: Pick<AppOptions, 'broker' | 'backend'>): void {
     if (typeof options.broker === 'object') this.brokerInstance = options.broker;
     if (typeof options.backend === 'object' && options.backend !== null) this.backendInstance = options.backend;
   }
@@ -91,14 +96,9 @@ export class App implements TaskSender {
         throw new ConfigurationError(`The ${what} is already in use; configure() must come before the app sends or reads anything.`);
       }
     }
-    if ('broker' in options) {
-      this.options.broker = options.broker;
-      if (typeof options.broker === 'object') this.brokerInstance = options.broker;
-    }
-    if ('backend' in options) {
-      this.options.backend = options.backend;
-      if (typeof options.backend === 'object' && options.backend !== null) this.backendInstance = options.backend;
-    }
+    if ('broker' in options) this.options.broker = options.broker;
+    if ('backend' in options) this.options.backend = options.backend;
+    this.adoptInstances(options);
   }
 
   /** Register a task. Argument and result types are inferred from `fn`. */

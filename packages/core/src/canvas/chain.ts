@@ -1,7 +1,7 @@
 import type { SignatureDict } from '../protocol/task-invocation.js';
 import { Canvas, registerChainFactory, type CanvasApp } from './canvas.js';
 import type { AnyCanvas, CanvasInput, StartCanvas, StepAfter, TakesAny, TakesNothing } from './canvas-types.js';
-import { chainDict } from './signature-dict.js';
+import { type LinkedCallbacks, NO_LINKS, chainDict, linkOptions } from './signature-dict.js';
 import { InvalidCanvasError } from './canvas-errors.js';
 
 /**
@@ -9,15 +9,12 @@ import { InvalidCanvasError } from './canvas-errors.js';
  * immutable). Its result is the last step's; a failing step stops it and fails the remaining steps.
  */
 export class Chain<Result = unknown, Input extends CanvasInput = CanvasInput> extends Canvas<Result, Input> {
-  private readonly linked: { link: SignatureDict[]; linkError: SignatureDict[] };
-
   constructor(
     readonly app: CanvasApp,
     readonly steps: readonly AnyCanvas[],
-    linked: { link: SignatureDict[]; linkError: SignatureDict[] } = { link: [], linkError: [] },
+    private readonly linked: LinkedCallbacks = NO_LINKS,
   ) {
     super();
-    this.linked = linked;
   }
 
   /** Run `callback` with the chain's result (on the last step). */
@@ -35,10 +32,7 @@ export class Chain<Result = unknown, Input extends CanvasInput = CanvasInput> ex
   }
 
   toDict(): SignatureDict {
-    const options: Record<string, unknown> = {};
-    if (this.linked.link.length > 0) options.link = this.linked.link;
-    if (this.linked.linkError.length > 0) options.link_error = this.linked.linkError;
-    return chainDict(this.steps.map((step) => step.toDict()), options);
+    return chainDict(this.steps.map((step) => step.toDict()), linkOptions(this.linked));
   }
 }
 

@@ -2,7 +2,7 @@ import type { SignatureDict } from '../protocol/task-invocation.js';
 import { Canvas, type CanvasApp } from './canvas.js';
 import type { AnyCanvas, CanvasInput, GroupResults, InputOfCanvas, StepAfter } from './canvas-types.js';
 import { Group } from './group.js';
-import { chordDict, cloneDict, groupDict, tasksOf } from './signature-dict.js';
+import { type LinkedCallbacks, NO_LINKS, chordDict, cloneDict, groupDict, linkOptions, tasksOf } from './signature-dict.js';
 import { appOf } from './chain.js';
 
 /**
@@ -15,7 +15,7 @@ export class Chord<Result = unknown, Input extends CanvasInput = CanvasInput> ex
     readonly app: CanvasApp,
     readonly header: readonly AnyCanvas[],
     readonly body: AnyCanvas,
-    private readonly linked: { link: SignatureDict[]; linkError: SignatureDict[] } = { link: [], linkError: [] },
+    private readonly linked: LinkedCallbacks = NO_LINKS,
   ) {
     super();
   }
@@ -31,10 +31,7 @@ export class Chord<Result = unknown, Input extends CanvasInput = CanvasInput> ex
   }
 
   toDict(): SignatureDict {
-    const options: Record<string, unknown> = {};
-    if (this.linked.link.length > 0) options.link = this.linked.link;
-    if (this.linked.linkError.length > 0) options.link_error = this.linked.linkError;
-    return chordDict(groupDict(this.header.map((member) => member.toDict())), this.body.toDict(), options);
+    return chordDict(groupDict(this.header.map((member) => member.toDict())), this.body.toDict(), linkOptions(this.linked));
   }
 }
 

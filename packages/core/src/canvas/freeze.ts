@@ -229,9 +229,12 @@ export function containsChord(dict: SignatureDict): boolean {
   switch (kindOf(dict)) {
     case 'chord':
       return true;
-    case 'chain':
+    case 'chain': {
+      const steps = tasksOf(dict);
+      return steps.some(containsChord) || hasGroupBeforeStep(steps);
+    }
     case 'group':
-      return tasksOf(dict).some(containsChord) || (kindOf(dict) === 'chain' && hasGroupBeforeStep(tasksOf(dict)));
+      return tasksOf(dict).some(containsChord);
     default:
       return false;
   }

@@ -3,14 +3,9 @@ import type { ApplyOptions } from '../app/task-options.js';
 import { Canvas, applyCanvas, type CanvasApp } from './canvas.js';
 import type { AnyCanvas, CanvasInput, GroupResults, InputOfCanvas, StartCanvas, StepAfter, groupResults } from './canvas-types.js';
 import type { GroupResult } from './group-result.js';
-import { chordParts, cloneDict, extendListOption, groupDict, kindOf, tasksOf } from './signature-dict.js';
+import { type LinkedCallbacks, NO_LINKS, chordParts, cloneDict, extendListOption, groupDict, kindOf, tasksOf } from './signature-dict.js';
 import { appOf } from './chain.js';
 import { InvalidCanvasError } from './canvas-errors.js';
-
-interface GroupLinks {
-  link: readonly SignatureDict[];
-  linkError: readonly SignatureDict[];
-}
 
 /**
  * Members run in parallel; the result is the array of their results, in the group's order. A group
@@ -24,7 +19,7 @@ export class Group<Results extends unknown[] = unknown[], Input extends CanvasIn
   constructor(
     readonly app: CanvasApp,
     readonly members: readonly AnyCanvas[],
-    private readonly links: GroupLinks = { link: [], linkError: [] },
+    private readonly links: LinkedCallbacks = NO_LINKS,
   ) {
     super();
   }

@@ -1,6 +1,7 @@
 import type { SignatureDict } from '../protocol/task-invocation.js';
 import type { ApplyOptions } from '../app/task-options.js';
 import { parseIsoDatetime } from '../protocol/iso-datetime.js';
+import { isJsonObject } from '../protocol/kombu-envelope.js';
 import { InvalidCanvasError } from './canvas-errors.js';
 
 /**
@@ -29,14 +30,12 @@ export function kindOf(dict: SignatureDict): CanvasKind {
 
 /** Nested signatures come from other producers too: check the shape before reading it. */
 function assertSignature(value: unknown): asserts value is SignatureDict {
-  const dict = value as Partial<SignatureDict> | null;
-  const isObject = (item: unknown): boolean => typeof item === 'object' && item !== null && !Array.isArray(item);
-  if (!isObject(dict) || typeof dict!.task !== 'string' || !isObject(dict!.options ?? {}) || !isObject(dict!.kwargs ?? {}) || !Array.isArray(dict!.args ?? [])) {
+  if (!isJsonObject(value) || typeof value.task !== 'string' || !isJsonObject(value.options ?? {}) || !isJsonObject(value.kwargs ?? {}) || !Array.isArray(value.args ?? [])) {
     throw new InvalidCanvasError(`Not a signature (expected {task, args, kwargs, options, subtask_type, immutable}): ${JSON.stringify(value)?.slice(0, 120)}`);
   }
-  dict!.options ??= {};
-  dict!.kwargs ??= {};
-  dict!.args ??= [];
+  value.options ??= {};
+  value.kwargs ??= {};
+  value.args ??= [];
 }
 
 function node(task: string, kwargs: Record<string, unknown>, subtaskType: string, options: Record<string, unknown> = {}): SignatureDict {
@@ -71,6 +70,22 @@ export function cloneDict(dict: SignatureDict): SignatureDict {
 export function signatureList(value: unknown): SignatureDict[] {
   if (value === undefined || value === null) return [];
   return (Array.isArray(value) ? value : [value]) as SignatureDict[];
+}
+
+/** The callbacks a chain, chord or group was given with link() / linkError(). */
+export interface LinkedCallbacks {
+  readonly link: readonly SignatureDict[];
+  readonly linkError: readonly SignatureDict[];
+}
+
+export const NO_LINKS: LinkedCallbacks = { link: [], linkError: [] };
+
+/** A node's own `link` / `link_error` options, each only when given. */
+export function linkOptions(linked: LinkedCallbacks): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (linked.link.length > 0) options.link = linked.link;
+  if (linked.linkError.length > 0) options.link_error = linked.linkError;
+  return options;
 }
 
 /** Add to a list option (`link`, `link_error`), as Celery's extend_list_option does. */
@@ -126,6 +141,6 @@ export function fromCeleryOptions(options: Record<string, unknown>): DecodedOpti
     callbacks: signatureList(options.link),
     errbacks: signatureList(options.link_error),
     chain: signatureList(options.chain),
-    chord: chord !== null && typeof chord === 'object' && !Array.isArray(chord) ? (chord as SignatureDict) : null,
+    chord: isJsonObject(chord) ? (chord as SignatureDict) : null,
   };
 }

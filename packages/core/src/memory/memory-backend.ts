@@ -8,6 +8,7 @@ import type {
 } from '../contracts/backend.js';
 import { TaskState, isReadyState } from '../contracts/states.js';
 import { ClosedError, ConfigurationError, TimeoutError, UnsupportedError } from '../errors/errors.js';
+import { validateId } from '../util/backend-arguments.js';
 import { setClockTimer } from '../util/clock.js';
 import { BackendStore } from './backend-store.js';
 import { copyValue } from './copy-value.js';
@@ -142,10 +143,6 @@ class MemoryBackend implements ResultBackend {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError(`The memory backend ${this.displayUrl}`);
   }
-}
-
-function validateId(id: unknown, what: string): void {
-  if (typeof id !== 'string' || id === '') throw new ConfigurationError(`Invalid ${what} ${JSON.stringify(id)}: expected a non-empty string.`);
 }
 
 function validateExpiry(value: number | undefined): number {

@@ -16,10 +16,9 @@ import { MemoryConsumer } from './memory-consumer.js';
 import type { MemoryBrokerOptions } from './memory-broker-options.js';
 import { storedPriority, validatePriorityLevels } from './priority-levels.js';
 import { sharedStore, validateNamespace } from './shared-namespaces.js';
-import { validateConsumeArguments, validateQueueName } from '../util/broker-arguments.js';
+import { deadLetterLimit, validateConsumeArguments, validateQueueName } from '../util/broker-arguments.js';
 
 const DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE = 10_000;
-const DEFAULT_DEAD_LETTER_LIMIT = 100;
 
 /**
  * An in-process broker with every semantic of the broker contract: for tests, examples and
@@ -109,8 +108,7 @@ class MemoryBroker implements Broker {
 
   async deadLetters(queue: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
     this.assertOpen();
-    const limit = options.limit ?? DEFAULT_DEAD_LETTER_LIMIT;
-    if (!Number.isInteger(limit) || limit < 0) throw new ConfigurationError(`Invalid limit ${limit}: expected a non-negative integer.`);
+    const limit = deadLetterLimit(options);
     return this.store.deadLetters(validateQueueName(queue), limit);
   }
 

@@ -24,3 +24,10 @@ export function validateConsumeArguments(queues: readonly string[], options: Con
   }
   return { queues: [...new Set(queues.map(validateQueueName))], prefetch };
 }
+
+/** The `limit` of `deadLetters(queue, { limit })`: the contract's default of 100, or a checked non-negative integer. */
+export function deadLetterLimit(options: { limit?: number }): number {
+  const limit = options.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 0) throw new ConfigurationError(`Invalid limit ${limit}: expected a non-negative integer.`);
+  return limit;
+}

@@ -1,3 +1,4 @@
+import type { CaseDefinition } from '../declare-cases.js';
 import type { BackendHarness } from './backend-harness.js';
 
 /** Every case of the backend suite, one per semantic of ARCHITECTURE §4; keys of `skip`. */
@@ -25,11 +26,7 @@ export const BACKEND_CONFORMANCE_CASES = [
 
 export type BackendConformanceCase = (typeof BACKEND_CONFORMANCE_CASES)[number];
 
-export interface BackendCaseDefinition {
-  /** The test title: a sentence completing "the backend …". */
-  readonly title: string;
-  /** `skip(note)` ends the test as skipped, for cases that do not apply to the adapter's capabilities. */
-  readonly run: (harness: BackendHarness, skip: (note: string) => never) => Promise<void>;
-}
+/** A case whose title is a sentence completing "the backend …". */
+export type BackendCaseDefinition = CaseDefinition<BackendHarness>;
 
 export type BackendCaseTable<Name extends BackendConformanceCase> = Record<Name, BackendCaseDefinition>;

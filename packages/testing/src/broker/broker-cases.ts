@@ -1,3 +1,4 @@
+import type { CaseDefinition } from '../declare-cases.js';
 import type { BrokerHarness } from './broker-harness.js';
 
 /** Every case of the broker suite, one per semantic of ARCHITECTURE §3; keys of `skip`. */
@@ -25,11 +26,7 @@ export const BROKER_CONFORMANCE_CASES = [
 
 export type BrokerConformanceCase = (typeof BROKER_CONFORMANCE_CASES)[number];
 
-export interface BrokerCaseDefinition {
-  /** The test title: a sentence completing "the broker …". */
-  readonly title: string;
-  /** `skip(note)` ends the test as skipped, for cases that do not apply to the adapter's capabilities. */
-  readonly run: (harness: BrokerHarness, skip: (note: string) => never) => Promise<void>;
-}
+/** A case whose title is a sentence completing "the broker …". */
+export type BrokerCaseDefinition = CaseDefinition<BrokerHarness>;
 
 export type BrokerCaseTable<Name extends BrokerConformanceCase> = Record<Name, BrokerCaseDefinition>;

@@ -1,6 +1,7 @@
 import { TaskState, chain, chord, group, type AsyncResult, type GroupResult } from '@tq/core';
 import { expect } from 'vitest';
 import { expectTqError } from '../expect-tq-error.js';
+import type { CaseDefinition } from '../declare-cases.js';
 import type { CanvasHarness } from './canvas-harness.js';
 
 /** Every case of the canvas suite; keys of `skip`. */
@@ -27,10 +28,7 @@ export const CANVAS_CONFORMANCE_CASES = [
 
 export type CanvasConformanceCase = (typeof CANVAS_CONFORMANCE_CASES)[number];
 
-export interface CanvasCaseDefinition {
-  readonly title: string;
-  readonly run: (harness: CanvasHarness, skip: (note: string) => never) => Promise<void>;
-}
+type CanvasCaseDefinition = CaseDefinition<CanvasHarness>;
 
 const settle = async (h: CanvasHarness): Promise<void> => (await h.startWorker()).drained({ timeoutMs: h.settleTimeoutMs });
 

@@ -16,3 +16,8 @@ export interface CanvasConformanceOptions {
   /** How long a canvas may take to finish. @default 15_000 */
   settleTimeoutMs?: number;
 }
+
+/** `settleTimeoutMs` with its default applied. */
+export function canvasSettleTimeoutMs(options: CanvasConformanceOptions): number {
+  return options.settleTimeoutMs ?? 15_000;
+}

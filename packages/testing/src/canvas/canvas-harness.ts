@@ -1,7 +1,7 @@
 import type { App, BrokerMessage, PublishOptions, Task, TaskContext } from '@tq/core';
 import { randomNamespace } from '../random-names.js';
 import { startTestWorker, type TestWorker } from '../test-worker.js';
-import type { CanvasConformanceOptions } from './canvas-conformance-options.js';
+import { type CanvasConformanceOptions, canvasSettleTimeoutMs } from './canvas-conformance-options.js';
 
 /** Thrown by canvas.fail, so tests can tell the planned failure from a bug. */
 export class PlannedFailure extends Error {
@@ -27,7 +27,7 @@ export class CanvasHarness {
   constructor(readonly options: CanvasConformanceOptions) {}
 
   get settleTimeoutMs(): number {
-    return this.options.settleTimeoutMs ?? 15_000;
+    return canvasSettleTimeoutMs(this.options);
   }
 
   async app(): Promise<App> {

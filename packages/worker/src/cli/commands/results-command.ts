@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { type ResultRecord, UnsupportedError, toMilliseconds, type Duration } from '@tq/core';
 import { integer, list } from '../parse.js';
-import { type BackendFlags, openResultBackend, withBackendOptions } from './migrate-command.js';
+import { type BackendFlags, openResultBackend, withBackendOptions } from '../open-backend.js';
 
 interface ResultsFlags extends BackendFlags {
   state?: string[];
