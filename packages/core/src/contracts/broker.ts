@@ -56,6 +56,12 @@ export interface Delivery {
   /** How many times this message has been delivered, this delivery included (1 = first). */
   readonly deliveryCount: number;
   /**
+   * False once this delivery can no longer be settled because its channel, connection or lease is
+   * gone (the broker has given the message back and will deliver it again). A worker must not start
+   * a delivery that is no longer live: it would run a duplicate. Absent means always live.
+   */
+  readonly live?: boolean;
+  /**
    * Remove the message from the broker. Settling twice is a no-op, and so is settling after the
    * consumer's lease was lost (the message has gone back to the queue and will be redelivered).
    */
@@ -74,7 +80,18 @@ export interface ConsumeOptions {
   prefetch: number;
   /** Called for errors the consumer recovers from by itself (a reconnect, a failed renewal). */
   onError?: (error: Error) => void;
+  /** Called when the consumer loses its connection to the broker, on each retry, and once it is back. */
+  onConnectionChange?: (change: ConnectionChange) => void;
 }
+
+/**
+ * A consumer's connection lifecycle, so a worker can log and emit an outage: `lost` once when the
+ * connection goes, `retrying` before each attempt to get it back, `restored` once consumption resumes.
+ */
+export type ConnectionChange =
+  | { readonly state: 'lost'; readonly cause: Error; readonly at: number }
+  | { readonly state: 'retrying'; readonly attempt: number; readonly delayMs: number; readonly cause?: Error }
+  | { readonly state: 'restored'; readonly outageMs: number };
 
 export interface Consumer {
   readonly queues: readonly string[];

@@ -73,6 +73,16 @@ export class BrokerError extends TqError {
   }
 }
 
+/**
+ * A broker could not be reached within its connect timeout (nothing listening, DNS, TLS, a
+ * firewall). The message names the host and port and what to check. Retryable: the server may come up.
+ */
+export class BrokerUnreachableError extends TqError {
+  constructor(message: string, options?: TqErrorOptions) {
+    super('TQ_BROKER_UNREACHABLE', message, { retryable: true, ...options });
+  }
+}
+
 /** The result backend failed to store or read a result. */
 export class BackendError extends TqError {
   constructor(message: string, options?: TqErrorOptions) {

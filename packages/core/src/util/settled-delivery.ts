@@ -23,6 +23,8 @@ export interface SettledDeliveryInit {
   readonly settle: (settlement: Settlement) => void | Promise<void>;
   /** The reason `nack({ requeue: false })` dead-letters with. @default NACKED_REASON */
   readonly nackedReason?: DeadLetterReason;
+  /** Whether the delivery can still be settled (its channel or lease is alive). @default always true */
+  readonly isLive?: () => boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export class SettledDelivery implements Delivery {
   readonly deliveryCount: number;
   readonly #settle: (settlement: Settlement) => void | Promise<void>;
   readonly #nackedReason: DeadLetterReason;
+  readonly #isLive: (() => boolean) | undefined;
 
   constructor(init: SettledDeliveryInit) {
     this.message = init.message;
@@ -44,6 +47,11 @@ export class SettledDelivery implements Delivery {
     this.deliveryCount = init.deliveryCount;
     this.#settle = init.settle;
     this.#nackedReason = init.nackedReason ?? NACKED_REASON;
+    this.#isLive = init.isLive;
+  }
+
+  get live(): boolean {
+    return this.#isLive === undefined || this.#isLive();
   }
 
   async ack(): Promise<void> {
