@@ -70,8 +70,9 @@ export class DeliveryProcessor {
 
     const now = app.clock.now();
     if (invocation.eta !== null && invocation.eta > now) {
-      // Not due yet (a Celery producer sent an eta): hand it back to the broker's delay store.
-      await app.broker.publish(delivery.message, { queue: delivery.queue, deliverAt: invocation.eta, ...(invocation.priority !== null && { priority: invocation.priority }) });
+      // Not due yet (a Celery producer sent an eta): hand it back to the broker's delay store. Its
+      // priority stays in its properties: passed as a request, a broker without priorities would refuse it.
+      await app.broker.publish(delivery.message, { queue: delivery.queue, deliverAt: invocation.eta });
       await delivery.ack();
       this.deps.emit('task-rescheduled', { ...base, eta: invocation.eta });
       return;
@@ -180,7 +181,7 @@ export class DeliveryProcessor {
       }
       case 'retry': {
         // Publish the next attempt before recording RETRY, so a crash in between never loses the call.
-        await app.publishInvocation(retryInvocation(invocation, decision.eta), delivery.queue);
+        await app.publishInvocation(retryInvocation(invocation, decision.eta), delivery.queue, { republish: true });
         if (storeResults) {
           const failure = serializeError(decision.error);
           await this.store(invocation.id, { status: TaskState.RETRY, result: failure.error, traceback: failure.traceback, ...extended });

@@ -22,6 +22,8 @@ export interface WorkerEvents {
   'task-duplicate': [TaskEventBase];
   /** A message that could not run (malformed, unknown task, Reject) went to the dead-letter place. */
   'message-rejected': [{ queue: string; reason: DeadLetterReason; requeued: boolean }];
+  /** A delivery was not started because its channel or lease was lost first; the broker delivers it again. */
+  'delivery-dropped': [{ queue: string; reason: string }];
   /** Something failed that the worker survived (a backend write, an ack). */
   'worker-error': [{ error: unknown; context: string }];
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { ConfigurationError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
+import { ConfigurationError, TqError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
 import { createLogger } from './logger.js';
 import type { Abortable } from './lazy-abort.js';
 import { DeliveryProcessor } from './process-delivery.js';
@@ -159,15 +159,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private pump(): void {
     while (this.active < this.concurrency && this.buffered.length > 0 && this.currentState === 'running') {
       const delivery = this.buffered.shift()!;
+      if (delivery.live === false) {
+        // Its channel or lease is gone: the broker has given it back and will deliver it again.
+        this.emit('delivery-dropped', { queue: delivery.queue, reason: 'its channel or lease was lost before it started' });
+        this.logger.debug({ queue: delivery.queue }, 'delivery dropped: its channel or lease was lost before it started');
+        continue;
+      }
       this.active++;
       void this.processor
         .process(delivery)
-        .catch(async (error: unknown) => {
-          // A broker or backend failure mid-task: give the message back rather than lose it.
-          this.emit('worker-error', { error, context: 'processing a delivery' });
-          this.logger.error({ err: error, queue: delivery.queue }, 'delivery failed; requeueing');
-          await delivery.nack({ requeue: true }).catch(() => undefined);
-        })
+        .catch((error: unknown) => this.failedDelivery(delivery, error))
         .finally(() => {
           this.active--;
           this.pump();
@@ -175,6 +176,30 @@ export class Worker extends EventEmitter<WorkerEvents> {
         });
     }
     this.refreshGauges();
+  }
+
+  /**
+   * A delivery whose processing threw. A broker or backend failure (retryable, or not a tq error) gives
+   * the message back rather than lose it; an error that would repeat on every delivery (a message the
+   * broker refuses to re-publish, a value that cannot be encoded) dead-letters it with the reason
+   * instead of requeueing it in a loop.
+   */
+  private async failedDelivery(delivery: Delivery, error: unknown): Promise<void> {
+    this.emit('worker-error', { error, context: 'processing a delivery' });
+    if (isDeterministic(error)) {
+      const reason = { code: error.code, message: error.message };
+      this.logger.error({ err: error, queue: delivery.queue }, `delivery failed with an error that would repeat; dead-lettering it: ${error.message}`);
+      try {
+        await delivery.reject(reason);
+        this.emit('message-rejected', { queue: delivery.queue, reason, requeued: false });
+        return;
+      } catch (rejectError) {
+        this.logger.error({ err: rejectError, queue: delivery.queue }, 'could not dead-letter the delivery; requeueing it');
+      }
+    } else {
+      this.logger.error({ err: error, queue: delivery.queue }, 'delivery failed; requeueing');
+    }
+    await delivery.nack({ requeue: true }).catch(() => undefined);
   }
 
   private refreshGauges(): void {
@@ -192,6 +217,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!this.isIdle()) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
+}
+
+/** Codes of errors that repeat on every delivery of the same message, whatever the broker's state. */
+const DETERMINISTIC_CODES = new Set(['TQ_UNSUPPORTED', 'TQ_CONFIGURATION', 'TQ_SERIALIZATION', 'TQ_PAYLOAD_TOO_LARGE', 'TQ_MALFORMED_MESSAGE', 'TQ_INVALID_CANVAS']);
+
+function isDeterministic(error: unknown): error is TqError {
+  return TqError.isInstance(error) && !error.retryable && DETERMINISTIC_CODES.has(error.code);
 }
 
 /** Create a worker for an app: `await createWorker(app, { concurrency: 16 }).start()`. */

@@ -172,11 +172,16 @@ export class App implements TaskSender {
     this.dispatcher = dispatcher;
   }
 
-  /** Encode and publish a prepared call; a future `eta` is delivered by the broker when due. */
-  async publishInvocation(invocation: TaskInvocation, queue: string): Promise<void> {
+  /**
+   * Encode and publish a prepared call; a future `eta` is delivered by the broker when due.
+   * `republish` marks a call re-sent by a worker (a retry): its priority is the message's own, from
+   * the wire, so it travels in the properties only, and a broker without priorities drops it instead
+   * of refusing the send (Celery 5.2 sets `priority: 0` on every message).
+   */
+  async publishInvocation(invocation: TaskInvocation, queue: string, options: { republish?: boolean } = {}): Promise<void> {
     if (this.dispatcher !== undefined) return this.dispatcher(invocation, queue);
     const publishOptions: PublishOptions = { queue };
-    if (invocation.priority !== null) publishOptions.priority = invocation.priority;
+    if (invocation.priority !== null && options.republish !== true) publishOptions.priority = invocation.priority;
     if (invocation.eta !== null && invocation.eta > this.clock.now()) publishOptions.deliverAt = invocation.eta;
     await this.broker.publish(encodeTaskMessage(invocation, this.serializer), publishOptions);
   }
