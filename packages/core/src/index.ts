@@ -4,6 +4,7 @@ export * from './app/index.js';
 export * from './canvas/index.js';
 export { currentTask, runAsTask, type CurrentTask } from './app/current-task.js';
 export * from './retry/index.js';
+export * from './control/index.js';
 export { toMilliseconds, type Duration } from './util/duration.js';
 export { systemClock, setClockTimer, sleepOn, type Clock, type ClockTimer } from './util/clock.js';
 export { uuidGenerator, type IdGenerator } from './util/ids.js';

@@ -4,6 +4,7 @@ import { BROKER_CONFORMANCE_CASES, type BrokerCaseDefinition, type BrokerConform
 import { type BrokerConformanceOptions, brokerTimings } from './broker/broker-conformance-options.js';
 import { BrokerHarness } from './broker/broker-harness.js';
 import { deliveryCases } from './broker/delivery-cases.js';
+import { fanoutCases } from './broker/fanout-cases.js';
 import { flowCases } from './broker/flow-cases.js';
 import { orderingCases } from './broker/ordering-cases.js';
 
@@ -13,6 +14,7 @@ const BROKER_CASES: Record<BrokerConformanceCase, BrokerCaseDefinition> = {
   ...flowCases,
   ...orderingCases,
   ...adminCases,
+  ...fanoutCases,
 };
 
 /**

@@ -1,3 +1,4 @@
+import type { FanoutTransport } from './fanout.js';
 import type { BrokerMessage } from './message.js';
 
 /**
@@ -14,6 +15,8 @@ export interface BrokerCapabilities {
   deadLetter: boolean;
   /** Unacked messages of a consumer that died come back, marked redelivered. */
   redeliveryOnConsumerLoss: boolean;
+  /** Broadcast for remote control and events: true exactly when `broker.fanout` is present. */
+  fanout?: boolean;
   /** Largest message body accepted, in bytes, or undefined for no fixed limit. */
   maxMessageBytes?: number;
 }
@@ -118,6 +121,8 @@ export interface Broker {
   readonly capabilities: BrokerCapabilities;
   /** A URL for banners and logs, with credentials masked. */
   readonly displayUrl: string;
+  /** Broadcast messaging (Celery's pidbox and events), where the server has it; see contracts/fanout.ts. */
+  readonly fanout?: FanoutTransport;
   /** Idempotent; other methods connect lazily, so calling it only surfaces errors early. */
   connect(): Promise<void>;
   /** Resolves only once the broker has durably taken the message (ARCHITECTURE §3.1). */

@@ -8,11 +8,13 @@ import type {
   PublishOptions,
   QueueStats,
 } from '../contracts/broker.js';
+import type { FanoutTransport } from '../contracts/fanout.js';
 import type { BrokerMessage } from '../contracts/message.js';
 import { ClosedError, ConfigurationError, PayloadTooLargeError } from '../errors/errors.js';
 import { BrokerStore } from './broker-store.js';
 import { copyMessage } from './copy-value.js';
 import { MemoryConsumer } from './memory-consumer.js';
+import { MemoryFanout } from './memory-fanout.js';
 import type { MemoryBrokerOptions } from './memory-broker-options.js';
 import { storedPriority, validatePriorityLevels } from './priority-levels.js';
 import { sharedStore, validateNamespace } from './shared-namespaces.js';
@@ -33,6 +35,7 @@ class MemoryBroker implements Broker {
   readonly name = 'memory';
   readonly capabilities: BrokerCapabilities;
   readonly displayUrl: string;
+  private readonly memoryFanout: MemoryFanout;
   private readonly store: BrokerStore;
   private readonly priorityLevels: number | false;
   private readonly maxMessageBytes: number | undefined;
@@ -48,13 +51,19 @@ class MemoryBroker implements Broker {
       positiveIntegerOrUndefined(options.limits?.maxDeadLettersPerQueue, 'limits.maxDeadLettersPerQueue') ?? DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE;
     this.store = sharedStore('broker', namespace, options.clock, (clock) => new BrokerStore(clock));
     this.displayUrl = `memory://${namespace}`;
+    this.memoryFanout = new MemoryFanout(namespace);
     this.capabilities = {
       priority: this.priorityLevels === false ? false : { levels: this.priorityLevels },
       delayedDelivery: { maxDelayMs: Number.MAX_SAFE_INTEGER },
       deadLetter: true,
       redeliveryOnConsumerLoss: true,
+      fanout: true,
       ...(this.maxMessageBytes === undefined ? {} : { maxMessageBytes: this.maxMessageBytes }),
     };
+  }
+
+  get fanout(): FanoutTransport {
+    return this.memoryFanout;
   }
 
   async connect(): Promise<void> {
@@ -116,6 +125,7 @@ class MemoryBroker implements Broker {
   close(options: { deadlineMs?: number } = {}): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.consumers].map((consumer) => consumer.cancel({ deadlineMs: options.deadlineMs ?? 0 })));
+      await this.memoryFanout.close();
     })();
     return this.closing;
   }

@@ -9,4 +9,5 @@ export function resetMemoryNamespace(namespace = 'default'): void {
   const name = validateNamespace(namespace);
   deleteSharedStore('broker', name);
   deleteSharedStore('backend', name);
+  deleteSharedStore('fanout', name);
 }

@@ -7,16 +7,16 @@ import { ConfigurationError } from '../errors/errors.js';
  * of @tq/core, loaded side by side, still share one store per namespace.
  */
 
-export type StoreKind = 'broker' | 'backend';
+export type StoreKind = 'broker' | 'backend' | 'fanout';
 
 type StoresByNamespace = Map<string, { clock: Clock; store: unknown }>;
 
 const NAMESPACES_KEY = Symbol.for('tq.memory.namespaces');
 
 function storesOf(kind: StoreKind): StoresByNamespace {
-  const holder = globalThis as { [NAMESPACES_KEY]?: Record<StoreKind, StoresByNamespace> };
-  holder[NAMESPACES_KEY] ??= { broker: new Map(), backend: new Map() };
-  return holder[NAMESPACES_KEY][kind];
+  const holder = globalThis as { [NAMESPACES_KEY]?: Partial<Record<StoreKind, StoresByNamespace>> };
+  const kinds = (holder[NAMESPACES_KEY] ??= {});
+  return (kinds[kind] ??= new Map());
 }
 
 /**

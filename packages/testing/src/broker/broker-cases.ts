@@ -22,6 +22,10 @@ export const BROKER_CONFORMANCE_CASES = [
   'purge',
   'round-trip',
   'closed',
+  'fanout-broadcast',
+  'fanout-topic',
+  'fanout-direct',
+  'fanout-absent',
 ] as const;
 
 export type BrokerConformanceCase = (typeof BROKER_CONFORMANCE_CASES)[number];

@@ -1,0 +1,118 @@
+import type { FanoutAddress, FanoutBinding, FanoutMessage } from '../contracts/fanout.js';
+import { MalformedMessageError } from '../errors/errors.js';
+import type { LamportClock } from './lamport-clock.js';
+
+/**
+ * Celery's event format (celery.events): a flat JSON object with `type` (`<group>-<name>`),
+ * `hostname`, `timestamp` (epoch seconds), `utcoffset` (hours, positive west of UTC, as Python's
+ * time.timezone // 3600), `pid` and `clock`, plus per-type fields; published on the `celeryev`
+ * exchange under the routing key `type` with '-' turned into '.'. AMQP declares it as a topic
+ * exchange; on Redis Celery routes it over pub/sub with the routing key in the channel name, which
+ * the Redis adapter does for every topic exchange.
+ */
+
+export const EVENT_EXCHANGE = 'celeryev';
+/** Celery's event_queue_ttl (5 s) and event_queue_expires (60 s). */
+export const EVENT_QUEUE_TTL_MS = 5_000;
+export const EVENT_QUEUE_EXPIRES_MS = 60_000;
+/** Celery's worker heartbeat interval, in seconds (the `freq` field). */
+export const HEARTBEAT_FREQUENCY_S = 2;
+
+export type WorkerEventType = 'worker-online' | 'worker-heartbeat' | 'worker-offline';
+export type TaskEventType =
+  | 'task-sent'
+  | 'task-received'
+  | 'task-started'
+  | 'task-succeeded'
+  | 'task-failed'
+  | 'task-retried'
+  | 'task-rejected'
+  | 'task-revoked';
+
+export interface CeleryEvent {
+  readonly type: string;
+  readonly hostname: string;
+  readonly timestamp: number;
+  readonly utcoffset: number;
+  readonly pid: number;
+  readonly clock: number;
+  readonly [field: string]: unknown;
+}
+
+export interface EventSource {
+  readonly hostname: string;
+  readonly pid: number;
+  readonly clock: LamportClock;
+  /** Epoch ms. @default Date.now */
+  readonly now?: () => number;
+}
+
+export function eventRoutingKey(type: string): string {
+  return type.replaceAll('-', '.');
+}
+
+export function eventAddress(type: string): FanoutAddress {
+  return { exchange: EVENT_EXCHANGE, type: 'topic', routingKey: eventRoutingKey(type) };
+}
+
+/** Where a receiver reads: `celeryev.<id>` bound with `#` (every event) or a narrower key such as `task.#`. */
+export function eventReceiverBinding(id: string, bindingKey = '#'): FanoutBinding {
+  return {
+    exchange: EVENT_EXCHANGE,
+    type: 'topic',
+    queue: `${EVENT_EXCHANGE}.${id}`,
+    bindingKey,
+    expiresMs: EVENT_QUEUE_EXPIRES_MS,
+    messageTtlMs: EVENT_QUEUE_TTL_MS,
+  };
+}
+
+/** Python's utcoffset(): hours west of UTC, floored. */
+export function utcOffsetHours(at: Date = new Date()): number {
+  return Math.floor(at.getTimezoneOffset() / 60);
+}
+
+/** A Celery event: the caller's fields, then the envelope fields that Celery sets on every event. */
+export function createEvent(type: string, fields: Readonly<Record<string, unknown>>, source: EventSource): CeleryEvent {
+  const nowMs = (source.now ?? Date.now)();
+  return {
+    ...fields,
+    type,
+    hostname: source.hostname,
+    timestamp: typeof fields.timestamp === 'number' ? fields.timestamp : nowMs / 1000,
+    utcoffset: utcOffsetHours(new Date(nowMs)),
+    pid: source.pid,
+    clock: source.clock.forward(),
+  };
+}
+
+/**
+ * Validate a received event: Celery's State needs `type`, `hostname` and a numeric `timestamp`;
+ * `clock`, `utcoffset` and `pid` default as Celery's own receiver defaults them.
+ */
+export function decodeEvent(message: FanoutMessage): CeleryEvent {
+  const body = message.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MalformedMessageError('An event must be a JSON object.');
+  const event = body as Record<string, unknown>;
+  if (typeof event.type !== 'string' || !/^[\w.]+-[\w.-]+$/u.test(event.type)) {
+    throw new MalformedMessageError(`An event needs a "type" such as "task-succeeded", got ${JSON.stringify(event.type)}.`);
+  }
+  if (typeof event.hostname !== 'string') throw new MalformedMessageError(`The ${event.type} event has no "hostname".`);
+  if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp)) {
+    throw new MalformedMessageError(`The ${event.type} event from ${event.hostname} has no numeric "timestamp".`);
+  }
+  return {
+    ...event,
+    type: event.type,
+    hostname: event.hostname,
+    timestamp: event.timestamp,
+    utcoffset: typeof event.utcoffset === 'number' ? event.utcoffset : 0,
+    pid: typeof event.pid === 'number' ? event.pid : 0,
+    clock: typeof event.clock === 'number' ? event.clock : 0,
+  };
+}
+
+/** `task-succeeded` → `task`: the group, as Celery's group_from. */
+export function eventGroup(type: string): string {
+  return type.split('-', 1)[0] ?? type;
+}

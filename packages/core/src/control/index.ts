@@ -1,0 +1,38 @@
+export { LamportClock } from './lamport-clock.js';
+export { hostnameMatches } from './hostname-match.js';
+export {
+  CONTROL_NAMESPACE,
+  CONTROL_QUEUE_EXPIRES_MS,
+  CONTROL_QUEUE_TTL_MS,
+  controlExchange,
+  decodeControlRequest,
+  encodeControlReply,
+  encodeControlRequest,
+  hasExpired,
+  isAddressedTo,
+  nodeBinding,
+  replyBinding,
+  replyExchangeName,
+  type ControlRequest,
+  type ReplyTo,
+  type RequestTarget,
+} from './pidbox-wire.js';
+export { ControlMailbox, DEFAULT_REPLY_TIMEOUT_MS, repliesByHostname, requireFanout, type BroadcastOptions } from './mailbox.js';
+export {
+  EVENT_EXCHANGE,
+  EVENT_QUEUE_EXPIRES_MS,
+  EVENT_QUEUE_TTL_MS,
+  HEARTBEAT_FREQUENCY_S,
+  createEvent,
+  decodeEvent,
+  eventAddress,
+  eventGroup,
+  eventReceiverBinding,
+  eventRoutingKey,
+  utcOffsetHours,
+  type CeleryEvent,
+  type EventSource,
+  type TaskEventType,
+  type WorkerEventType,
+} from './celery-events.js';
+export { topicMatches } from '../util/topic-match.js';
