@@ -200,7 +200,8 @@ class RabbitBroker implements AmqpBroker {
     await this.ensureQueue(name);
     const letters = await this.withChannel(async (channel) => {
       const read = await peekDeadLetters(channel, this.topology.deadLetterQueue(name), this.settings.topology.maxDeadLetters);
-      return read.map((raw) => toDeadLetter(raw, name, (message) => this.decode(message)));
+      const deliveryLimit = this.settings.topology.queueType === 'quorum' ? this.settings.topology.deliveryLimit : undefined;
+      return read.map((raw) => toDeadLetter(raw, name, (message) => this.decode(message), deliveryLimit));
     });
     return letters.reverse().slice(0, limit);
   }
