@@ -89,6 +89,15 @@ export interface AmqpBrokerOptions {
      */
     timeoutMs?: number;
   };
+  connect?: {
+    /**
+     * How long the first connection may take, all URLs and retries included, before it fails with
+     * BrokerUnreachableError (`TQ_BROKER_UNREACHABLE`) naming host and port; also bounds each reconnect
+     * attempt. In a URL (the CLI's `--broker`): `?connect_timeout=<seconds>`, as py-amqp spells it.
+     * @default 5_000
+     */
+    timeoutMs?: number;
+  };
   reconnect?: {
     /** First wait before reconnecting; doubles up to maxDelayMs, with ±20% jitter. @default 100 */
     initialDelayMs?: number;

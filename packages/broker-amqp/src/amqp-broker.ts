@@ -36,6 +36,12 @@ import { MAX_DELAY_SECONDS, Topology } from './topology.js';
 export interface AmqpBroker extends Broker {
   /** Move up to `limit` dead letters of `queue` (oldest first) back to where they were headed; returns how many. */
   redrive(queue: string, options?: { limit?: number }): Promise<number>;
+  /**
+   * The consumer_timeout acks must beat, in ms, when known: `queues.consumerTimeoutMs`, else the value
+   * RabbitMQ named when it last closed a channel for it. AMQP cannot read the server's setting, so
+   * undefined means unknown (RabbitMQ's default is 30 min). A worker can warn when a task's timeLimit exceeds it.
+   */
+  readonly consumerTimeoutMs: number | undefined;
 }
 
 /**
@@ -63,6 +69,7 @@ class RabbitBroker implements AmqpBroker {
   /** The keys of `declared` that completed: publishing to them needs no await. */
   private settledDeclarations = new Set<string>();
   private closing: Promise<void> | undefined;
+  private learnedConsumerTimeoutMs: number | undefined;
 
   constructor(options: AmqpBrokerOptions) {
     this.settings = validateOptions(options);
@@ -89,6 +96,10 @@ class RabbitBroker implements AmqpBroker {
       this.publisher.reset();
       for (const consumer of this.consumers) consumer.reconnected();
     });
+  }
+
+  get consumerTimeoutMs(): number | undefined {
+    return this.settings.topology.consumerTimeoutMs ?? this.learnedConsumerTimeoutMs;
   }
 
   async connect(): Promise<void> {
@@ -137,7 +148,9 @@ class RabbitBroker implements AmqpBroker {
         return await operation();
       } catch (error) {
         const mapped = toBrokerError(error, 'declaring the topology');
-        if (!mapped.retryable || Date.now() >= deadline || this.closing !== undefined) throw mapped;
+        // Never reached at all: retrying for publish.timeoutMs would only hide it.
+        const unreachable = mapped.code === 'TQ_BROKER_UNREACHABLE';
+        if (!mapped.retryable || unreachable || Date.now() >= deadline || this.closing !== undefined) throw mapped;
         await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * attempt)));
       }
     }
@@ -156,8 +169,15 @@ class RabbitBroker implements AmqpBroker {
         perQueuePrefetch: this.settings.topology.queueType === 'quorum',
         watchdogMs: this.settings.watchdogMs,
         onStopped: (stopped) => this.consumers.delete(stopped),
+        onConsumerTimeout: (timeoutMs) => (this.learnedConsumerTimeoutMs = timeoutMs),
       },
-      { queues: consumed.queues, handler, prefetch: consumed.prefetch, onError: options.onError ?? this.settings.connection.events.onError },
+      {
+        queues: consumed.queues,
+        handler,
+        prefetch: consumed.prefetch,
+        onError: options.onError ?? this.settings.connection.events.onError,
+        onConnectionChange: options.onConnectionChange,
+      },
     );
     this.consumers.add(consumer);
     try {
@@ -200,7 +220,8 @@ class RabbitBroker implements AmqpBroker {
     await this.ensureQueue(name);
     const letters = await this.withChannel(async (channel) => {
       const read = await peekDeadLetters(channel, this.topology.deadLetterQueue(name), this.settings.topology.maxDeadLetters);
-      return read.map((raw) => toDeadLetter(raw, name, (message) => this.decode(message)));
+      const deliveryLimit = this.settings.topology.queueType === 'quorum' ? this.settings.topology.deliveryLimit : undefined;
+      return read.map((raw) => toDeadLetter(raw, name, (message) => this.decode(message), deliveryLimit));
     });
     return letters.reverse().slice(0, limit);
   }

@@ -5,6 +5,7 @@ import {
   SettledDelivery,
   reportConsumerError,
   type BrokerMessage,
+  type ConnectionChange,
   type Consumer,
   type ConsumerSettings,
   type DeadLetterReason,
@@ -12,7 +13,8 @@ import {
 } from '@tq/core';
 import { AckBatcher } from './ack-batcher.js';
 import type { AmqpConnection } from './connection.js';
-import { asError, toBrokerError } from './errors.js';
+import { AmqpConsumerTimeoutError, asError, toBrokerError } from './errors.js';
+import { OutageReporter } from './outage.js';
 
 /** Registered symbol, so the test hook works across the ESM and CJS copies of this package. */
 export const LOSE_CONSUMER = Symbol.for('tq.amqp.loseConsumer');
@@ -31,6 +33,12 @@ export interface ConsumerContext {
   readonly perQueuePrefetch: boolean;
   readonly watchdogMs: number;
   readonly onStopped: (consumer: AmqpConsumer) => void;
+  /** RabbitMQ closed the channel for an ack past consumer_timeout, and said the timeout it used. */
+  readonly onConsumerTimeout: (timeoutMs: number) => void;
+}
+
+export interface AmqpConsumerSettings extends ConsumerSettings {
+  readonly onConnectionChange: ((change: ConnectionChange) => void) | undefined;
 }
 
 interface Unsettled {
@@ -68,12 +76,26 @@ export class AmqpConsumer implements Consumer {
   private receivedSinceCheck = false;
   private stalledSince: number | undefined;
   private readonly watchdogTimer: ReturnType<typeof setInterval>;
+  /**
+   * Bumped whenever the channel deliveries came on is gone: a delivery of an older generation is no
+   * longer live (RabbitMQ has requeued it), so a worker drops it instead of running a duplicate.
+   */
+  private channelGeneration = 0;
+  /** Why the current channel is closing, from its 'error' event (which comes before 'close'). */
+  private channelError: Error | undefined;
+  private readonly outage: OutageReporter;
+  private readonly unlisten: () => void;
 
   constructor(
     private readonly context: ConsumerContext,
-    private readonly settings: ConsumerSettings,
+    private readonly settings: AmqpConsumerSettings,
   ) {
     this.queues = [...settings.queues];
+    this.outage = new OutageReporter(settings.onConnectionChange, (error) => this.report(error));
+    this.unlisten = context.connection.listen({
+      lost: (cause) => this.connectionLost(cause),
+      retrying: (attempt, delayMs, cause) => this.outage.retrying(attempt, delayMs, cause),
+    });
     this.watchdogTimer = setInterval(() => void this.checkStall(), Math.max(50, Math.floor(context.watchdogMs / 3)));
     this.watchdogTimer.unref();
   }
@@ -95,6 +117,7 @@ export class AmqpConsumer implements Consumer {
 
   /** The connection came back: subscribe on it (the old channel died with the old connection). */
   reconnected(): void {
+    if (this.channel !== undefined) this.channelGeneration += 1;
     this.channel = undefined;
     this.resubscribeSoon(0);
   }
@@ -109,6 +132,8 @@ export class AmqpConsumer implements Consumer {
     if (this.state === 'stopped' || this.state === 'lost') return;
     this.state = 'lost';
     clearInterval(this.watchdogTimer);
+    this.unlisten();
+    this.channelGeneration += 1;
     const channel = this.channel;
     this.channel = undefined;
     this.unsettledDeliveries.clear();
@@ -134,7 +159,7 @@ export class AmqpConsumer implements Consumer {
     const model = await this.context.connection.ready(30_000);
     for (const queue of this.queues) await this.context.ensureQueue(queue, fresh);
     const channel = await model.createChannel();
-    channel.on('error', (error: Error) => this.report(toBrokerError(error, `the channel of the consumer of ${this.queues.join(', ')}`)));
+    channel.on('error', (error: Error) => this.channelFailed(channel, error));
     channel.on('close', () => this.channelClosed(channel));
     // Each queue's share (per basic.consume) keeps one queue from filling the whole window, so the
     // queues take turns; the channel-wide (global) limit is the consumer's window. Quorum queues do
@@ -149,6 +174,7 @@ export class AmqpConsumer implements Consumer {
     this.acks = new AckBatcher(channel);
     this.consumerTags = await this.consumeAll(channel);
     if (this.state !== 'running') await this.cancelTags(channel);
+    else this.outage.restored();
   }
 
   /** All basic.consume frames at once: the first queue must not drain alone before the others are registered. */
@@ -178,6 +204,7 @@ export class AmqpConsumer implements Consumer {
       void this.settle(id, { kind: 'dead-letter', reason: { code: 'TQ_MALFORMED_MESSAGE', message: asError(error).message } }).catch((e: unknown) => this.report(asError(e)));
       return;
     }
+    const generation = this.channelGeneration;
     const quorumCount = raw.properties.headers?.['x-delivery-count'];
     const deliveryCount = typeof quorumCount === 'number' ? quorumCount + 1 : raw.fields.redelivered ? 2 : 1;
     const delivery = new SettledDelivery({
@@ -187,6 +214,7 @@ export class AmqpConsumer implements Consumer {
       deliveryCount,
       settle: (settlement) => this.settle(id, settlement),
       nackedReason: NACKED_REASON,
+      isLive: () => generation === this.channelGeneration && this.unsettledDeliveries.has(id),
     });
     try {
       this.settings.handler(delivery);
@@ -221,21 +249,44 @@ export class AmqpConsumer implements Consumer {
     this.settle(id, { kind: 'ack' }).catch(() => undefined);
   }
 
+  /** RabbitMQ is closing the channel (a consumer_timeout, a deleted queue…): remember why for the loss report. */
+  private channelFailed(channel: Channel, error: Error): void {
+    const mapped = toBrokerError(error, `the channel of the consumer of ${this.queues.join(', ')}`);
+    if (mapped instanceof AmqpConsumerTimeoutError && mapped.timeoutMs !== undefined) this.context.onConsumerTimeout(mapped.timeoutMs);
+    if (this.channel === channel && this.state === 'running') this.channelError = mapped;
+    else this.report(mapped);
+  }
+
   private channelClosed(channel: Channel): void {
     for (const [id, entry] of this.unsettledDeliveries) if (entry.channel === channel) this.unsettledDeliveries.delete(id);
     if (this.unsettledDeliveries.size === 0) this.drainWaiters.wake();
     if (this.channel !== channel) return;
     this.channel = undefined;
+    this.channelGeneration += 1;
+    const cause = this.channelError ?? new BrokerError(`The channel of the consumer of ${this.queues.join(', ')} closed; re-subscribing.`, { retryable: true });
+    this.channelError = undefined;
+    // Deferred: when the whole connection went, its 'close' (with the better cause) follows this one.
+    setImmediate(() => {
+      if (this.state === 'running' && this.channel === undefined) this.outage.lost(cause);
+    });
     // A channel error on a live connection: re-subscribe; a lost connection re-subscribes through reconnected().
     if (this.state === 'running' && this.context.connection.connectedGeneration !== -1) this.resubscribeSoon(200);
+  }
+
+  private connectionLost(cause: Error): void {
+    if (this.channel !== undefined) this.channelGeneration += 1;
+    if (this.state === 'running') this.outage.lost(cause);
   }
 
   private resubscribeSoon(delayMs: number, attempt = 1): void {
     setTimeout(() => {
       if (this.state !== 'running' || this.channel !== undefined) return;
       this.subscribe(true).catch((error: unknown) => {
-        this.report(toBrokerError(error, `re-subscribing to ${this.queues.join(', ')}`));
-        this.resubscribeSoon(Math.min(5_000, 100 * 2 ** attempt), attempt + 1);
+        const mapped = toBrokerError(error, `re-subscribing to ${this.queues.join(', ')}`);
+        const nextMs = Math.min(5_000, 100 * 2 ** attempt);
+        if (this.outage.listening && this.outage.out) this.outage.retrying(attempt, nextMs, mapped);
+        else this.report(mapped);
+        this.resubscribeSoon(nextMs, attempt + 1);
       });
     }, delayMs).unref();
   }
@@ -290,12 +341,14 @@ export class AmqpConsumer implements Consumer {
     if (this.state !== 'running') return;
     this.state = 'cancelling';
     clearInterval(this.watchdogTimer);
+    this.unlisten();
     await this.subscribing?.catch(() => undefined);
     const channel = this.channel;
     if (channel !== undefined) await this.cancelTags(channel);
     if (deadlineMs > 0 && this.unsettledDeliveries.size > 0) await this.drainWaiters.drained(deadlineMs);
     this.state = 'stopped';
     this.channel = undefined;
+    this.channelGeneration += 1;
     try {
       this.acks?.flush();
     } catch {

@@ -1,6 +1,6 @@
 import { connect, type ChannelModel, type SocketOptions } from 'amqplib';
 import { BrokerError, ClosedError, ConfigurationError, maskUrl } from '@tq/core';
-import { AmqpBlockedError, asError, toBrokerError } from './errors.js';
+import { AmqpBlockedError, asError, toBrokerError, unreachableError } from './errors.js';
 import type { AmqpBrokerEvents } from './amqp-broker-options.js';
 
 export interface ConnectionSettings {
@@ -9,7 +9,15 @@ export interface ConnectionSettings {
   readonly heartbeatSeconds: number;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
+  /** Budget of the first connection (all URLs, retries included), and of each later attempt. */
+  readonly connectTimeoutMs: number;
   readonly events: AmqpBrokerEvents;
+}
+
+/** Told when the connection goes and before each attempt to get it back (consumers report outages). */
+export interface ConnectionListener {
+  lost?(cause: Error): void;
+  retrying?(attempt: number, delayMs: number, cause: Error): void;
 }
 
 /** How long close() lets connection.close finish before dropping the socket. */
@@ -33,6 +41,7 @@ export class AmqpConnection {
   /** Why RabbitMQ blocked the connection, while it is blocked. */
   blockedReason: string | undefined;
   private readonly hooks: ConnectedHook[] = [];
+  private readonly listeners = new Set<ConnectionListener>();
   private unblockWaiters: (() => void)[] = [];
   private endPause: (() => void) | undefined;
 
@@ -52,9 +61,16 @@ export class AmqpConnection {
     this.hooks.push(hook);
   }
 
+  /** Listen for losses and retries; returns the function that stops listening. */
+  listen(listener: ConnectionListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
   /**
-   * The live connection. Before the first success, one pass over the URLs decides (a wrong URL fails
-   * fast); after it, waits up to `waitMs` for a reconnect.
+   * The live connection. Before the first success, connect.timeoutMs decides (then
+   * BrokerUnreachableError naming host and port; refused credentials fail at once); after it,
+   * waits up to `waitMs` for a reconnect.
    */
   async ready(waitMs: number): Promise<ChannelModel> {
     if (this.closed) throw new ClosedError(`The AMQP broker ${this.displayUrl}`);
@@ -108,11 +124,14 @@ export class AmqpConnection {
   }
 
   private async connectLoop(): Promise<ChannelModel> {
-    const { urls } = this.settings;
+    const { urls, connectTimeoutMs } = this.settings;
+    const deadline = Date.now() + connectTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       const url = urls[this.urlIndex % urls.length] as string;
       try {
-        const model = await this.open(url);
+        // Each attempt is bounded: a host that drops packets would otherwise hold it for the OS's TCP timeout.
+        const budget = this.everConnected ? connectTimeoutMs : Math.max(1, deadline - Date.now());
+        const model = await this.open(url, budget);
         if (this.closed) {
           await model.close().catch(() => undefined);
           throw new ClosedError(`The AMQP broker ${this.displayUrl}`);
@@ -135,16 +154,37 @@ export class AmqpConnection {
         if (this.closed) throw new ClosedError(`The AMQP broker ${this.displayUrl}`);
         const mapped = toBrokerError(error, `connecting to ${maskUrl(url)}`);
         this.urlIndex += 1;
-        // Before the first success a full pass over the URLs decides; a wrong URL fails fast.
-        if (!this.everConnected && (attempt >= urls.length || !mapped.retryable)) throw mapped;
+        let delayMs = this.backoff(attempt);
+        if (!this.everConnected) {
+          // Refused credentials or TLS fail at once; an unreachable server is retried until the budget is spent.
+          if (!mapped.retryable) throw mapped;
+          const left = deadline - Date.now();
+          if (left <= 0) throw unreachableError(urls, connectTimeoutMs, error);
+          delayMs = Math.min(delayMs, left);
+        }
         this.report(mapped);
-        await this.pause(this.backoff(attempt));
+        for (const listener of this.listeners) listener.retrying?.(attempt, delayMs, mapped);
+        await this.pause(delayMs);
       }
     }
   }
 
-  private async open(url: string): Promise<ChannelModel> {
-    const model = await connect(withHeartbeat(url, this.settings.heartbeatSeconds), this.settings.socketOptions);
+  private async open(url: string, timeoutMs: number): Promise<ChannelModel> {
+    const opening = connect(amqplibUrl(url, this.settings.heartbeatSeconds), this.settings.socketOptions);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no AMQP handshake within ${timeoutMs} ms`)), timeoutMs);
+    });
+    let model: ChannelModel;
+    try {
+      model = await Promise.race([opening, timeout]);
+    } catch (error) {
+      // One that completes after we gave up must not linger.
+      opening.then((late) => late.close().catch(() => undefined), () => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     model.on('error', (error: Error) => this.report(toBrokerError(error, 'the connection')));
     model.on('blocked', (reason: string) => {
       this.blockedReason = reason || 'blocked';
@@ -161,7 +201,9 @@ export class AmqpConnection {
       this.blockedReason = undefined;
       this.wakeUnblockWaiters();
       if (this.closed) return;
-      this.report(new BrokerError(`AMQP broker: lost the connection to ${maskUrl(url)}; reconnecting.`, { cause: error, retryable: true }));
+      const lost = new BrokerError(`AMQP broker: lost the connection to ${maskUrl(url)} (${error?.message ?? 'closed'}); reconnecting.`, { cause: error, retryable: true });
+      this.report(lost);
+      for (const listener of this.listeners) listener.lost?.(lost);
       this.connecting ??= this.connectLoop().finally(() => (this.connecting = undefined));
       this.connecting.catch(() => undefined);
     });
@@ -198,10 +240,26 @@ export class AmqpConnection {
   }
 }
 
-function withHeartbeat(url: string, heartbeatSeconds: number): string {
+/** The URL amqplib gets: our heartbeat unless the URL sets one, without tq's own parameters. */
+function amqplibUrl(url: string, heartbeatSeconds: number): string {
   const parsed = new URL(url);
   if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', String(heartbeatSeconds));
+  parsed.searchParams.delete('connect_timeout');
   return parsed.toString();
+}
+
+/** `?connect_timeout=<seconds>` (py-amqp's name) of the first URL that has one, in ms. */
+export function connectTimeoutFromUrls(urls: readonly string[]): number | undefined {
+  for (const url of urls) {
+    const value = new URL(url).searchParams.get('connect_timeout');
+    if (value === null) continue;
+    const seconds = Number(value);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new ConfigurationError(`Invalid connect_timeout "${value}" in the AMQP URL "${maskUrl(url)}": expected seconds, e.g. ?connect_timeout=5.`);
+    }
+    return Math.round(seconds * 1000);
+  }
+  return undefined;
 }
 
 /** Validate and normalise the URL list (credentials stay in them; displayUrl masks them). */

@@ -62,15 +62,24 @@ export async function peekDeadLetters(channel: Channel, deadLetterQueue: string,
   return messages;
 }
 
-/** A dead letter as tq's contract shows it; dead-lettered by RabbitMQ itself, the reason comes from x-death. */
-export function toDeadLetter(raw: Message, queue: string, decode: (raw: Message) => BrokerMessage): DeadLetter {
+/**
+ * A dead letter as tq's contract shows it; dead-lettered by RabbitMQ itself, the reason comes from
+ * x-death. A quorum queue's delivery limit reads as `TQ_DELIVERY_LIMIT` with the count, as on Redis.
+ */
+export function toDeadLetter(raw: Message, queue: string, decode: (raw: Message) => BrokerMessage, deliveryLimit?: number): DeadLetter {
   const headers = (raw.properties.headers ?? {}) as Record<string, unknown>;
   const xDeath = Array.isArray(headers['x-death']) ? (headers['x-death'][0] as Record<string, unknown> | undefined) : undefined;
-  const code = typeof headers[DEAD_LETTER_HEADERS.code] === 'string' ? (headers[DEAD_LETTER_HEADERS.code] as string) : String(xDeath?.reason ?? 'unknown');
+  const serverReason = String(xDeath?.reason ?? 'unknown');
+  const tqCode = typeof headers[DEAD_LETTER_HEADERS.code] === 'string' ? (headers[DEAD_LETTER_HEADERS.code] as string) : undefined;
+  const overLimit = tqCode === undefined && serverReason === 'delivery_limit';
+  const code = tqCode ?? (overLimit ? 'TQ_DELIVERY_LIMIT' : serverReason);
   const message =
     typeof headers[DEAD_LETTER_HEADERS.reason] === 'string'
       ? (headers[DEAD_LETTER_HEADERS.reason] as string)
-      : `RabbitMQ dead-lettered the message (${String(xDeath?.reason ?? 'unknown')}); redrive it once the cause is fixed.`;
+      : overLimit
+        ? `RabbitMQ dead-lettered the message after ${deliveryLimit === undefined ? 'more deliveries than its limit' : `${deliveryLimit + 1} deliveries (quorum x-delivery-limit ${deliveryLimit}, queues.deliveryLimit)`}: ` +
+          'each consumer holding it died or gave it back before settling it (a crash, a lost connection, a blocked event loop). Fix the cause, then redrive it.'
+        : `RabbitMQ dead-lettered the message (${serverReason}); redrive it once the cause is fixed.`;
   const at = headers[DEAD_LETTER_HEADERS.at];
   const deadAt = typeof at === 'number' ? at : epochSeconds(xDeath?.time) * 1000;
   const original = headers[DEAD_LETTER_HEADERS.queue];

@@ -1,4 +1,4 @@
-import { BrokerError, ConfigurationError, TqError } from '@tq/core';
+import { BrokerError, BrokerUnreachableError, ConfigurationError, TqError, maskUrl } from '@tq/core';
 
 /** RabbitMQ blocked the connection (a memory or disk alarm) for longer than publish.timeoutMs. */
 export class AmqpBlockedError extends TqError {
@@ -9,6 +9,45 @@ export class AmqpBlockedError extends TqError {
       { retryable: true },
     );
   }
+}
+
+/**
+ * RabbitMQ closed a consumer's channel because a delivery stayed unacknowledged longer than its
+ * consumer_timeout (a long acksLate task). A channel loss, not a configuration error: the consumer
+ * re-subscribes and the message is redelivered; the fix is a longer timeout or shorter tasks.
+ */
+export class AmqpConsumerTimeoutError extends TqError {
+  /** The timeout RabbitMQ applied, from its message, when it says. */
+  readonly timeoutMs: number | undefined;
+  constructor(timeoutMs: number | undefined, options: { cause?: unknown } = {}) {
+    const used = timeoutMs === undefined ? 'its consumer_timeout' : `its consumer_timeout of ${timeoutMs} ms`;
+    super(
+      'TQ_AMQP_CONSUMER_TIMEOUT',
+      `RabbitMQ closed the consumer's channel: a delivery was not acknowledged within ${used} (an acksLate task ran longer). ` +
+        'The consumer re-subscribes and RabbitMQ redelivers the message. Fix: raise consumer_timeout in rabbitmq.conf (node-wide), ' +
+        'or per queue with queues.consumerTimeoutMs (x-consumer-timeout) or a consumer-timeout policy on RabbitMQ ≥ 3.12, or keep tasks shorter than it.',
+      { retryable: true, ...options },
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The 406 of a consumer_timeout, told apart from the 406 of a declaration with other arguments. */
+const CONSUMER_TIMEOUT = /delivery acknowledgement on channel \d+ timed out(?:\. Timeout value used: (\d+) ms)?/i;
+
+/** Nothing answered at `urls` within the connect timeout: names host and port, and what to check. */
+export function unreachableError(urls: readonly string[], timeoutMs: number, cause: unknown): BrokerUnreachableError {
+  const where = urls.map((url) => {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || (parsed.protocol === 'amqps:' ? '5671' : '5672')}`;
+  });
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new BrokerUnreachableError(
+    `AMQP broker: cannot reach RabbitMQ at ${where.join(', ')} (${urls.map((url) => maskUrl(url)).join(', ')}) within ${timeoutMs} ms: ${reason}. ` +
+      'Check that RabbitMQ is running and listens on that host and port, the URL (TQ_BROKER_URL / --broker), and any firewall or TLS (amqps://) in between; ' +
+      'a slow network needs a longer connect.timeoutMs (or ?connect_timeout=<seconds> in the URL).',
+    { cause },
+  );
 }
 
 /** Codes RabbitMQ closes a channel or connection with that retrying cannot fix. */
@@ -38,6 +77,8 @@ export function toBrokerError(cause: unknown, doing: string): TqError {
       { cause },
     );
   }
+  const timedOut = code === 406 ? CONSUMER_TIMEOUT.exec(reason) : null;
+  if (timedOut !== null) return new AmqpConsumerTimeoutError(timedOut[1] === undefined ? undefined : Number(timedOut[1]), { cause });
   const fix = typeof code === 'number' ? CONFIGURATION_CODES[code] : undefined;
   if (fix !== undefined || /ACCESS_REFUSED|ACCESS-REFUSED/.test(reason)) {
     return new ConfigurationError(`AMQP broker: ${doing} failed: ${fix ?? 'access refused: check the user and password'} (${reason}).`, { cause });

@@ -3,7 +3,7 @@ import { createAmqpBroker } from './amqp-broker.js';
 
 export { createAmqpBroker, type AmqpBroker } from './amqp-broker.js';
 export type { AmqpBrokerOptions, AmqpBrokerEvents, AmqpExchangeDeclaration, AmqpQueueType } from './amqp-broker-options.js';
-export { AmqpBlockedError } from './errors.js';
+export { AmqpBlockedError, AmqpConsumerTimeoutError } from './errors.js';
 export { simulateAmqpConsumerLoss, simulateAmqpConsumerStall, dropAmqpConnection } from './test-hooks.js';
 export { DEAD_LETTER_HEADERS } from './dead-letters.js';
 

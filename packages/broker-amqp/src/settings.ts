@@ -1,6 +1,6 @@
 import { ConfigurationError, integerOption } from '@tq/core';
 import type { AmqpBrokerOptions, AmqpExchangeDeclaration, AmqpQueueType } from './amqp-broker-options.js';
-import { type ConnectionSettings, parseUrls } from './connection.js';
+import { type ConnectionSettings, connectTimeoutFromUrls, parseUrls } from './connection.js';
 import type { TopologySettings } from './topology.js';
 
 export interface Settings {
@@ -21,9 +21,12 @@ export function validateOptions(options: AmqpBrokerOptions): Settings {
   if (queueType === 'quorum' && maxPriority !== undefined) {
     throw new ConfigurationError('queues.maxPriority needs classic queues: RabbitMQ quorum queues ignore x-max-priority. Remove one of the two options.');
   }
+  const urls = parseUrls(options.url);
+  const connectTimeoutMs = integerOption(options.connect?.timeoutMs, 'connect.timeoutMs', { min: 1, max: 3_600_000 }) ?? connectTimeoutFromUrls(urls) ?? 5_000;
   return {
     connection: {
-      urls: parseUrls(options.url),
+      urls,
+      connectTimeoutMs,
       socketOptions: options.socketOptions ?? {},
       heartbeatSeconds: integerOption(options.heartbeatSeconds, 'heartbeatSeconds', { min: 0, max: 3600 }) ?? 10,
       initialDelayMs: integerOption(options.reconnect?.initialDelayMs, 'reconnect.initialDelayMs', { min: 1, max: 600_000 }) ?? 100,

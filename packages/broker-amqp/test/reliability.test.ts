@@ -44,9 +44,9 @@ describe.runIf(up)('amqp broker: connections and recovery', () => {
     await amqp.purge(queue);
   });
 
-  it('rejects connect() with a retryable TQ_BROKER error when no URL answers, and TQ_CONFIGURATION for wrong credentials', async () => {
-    const nobody = broker({ url: 'amqp://guest:guest@127.0.0.1:1/' });
-    const refused = await expectTqError(() => nobody.connect(), 'TQ_BROKER');
+  it('rejects connect() with a retryable TQ_BROKER_UNREACHABLE error when no URL answers, and TQ_CONFIGURATION for wrong credentials', async () => {
+    const nobody = broker({ url: 'amqp://guest:guest@127.0.0.1:1/', connect: { timeoutMs: 500 } });
+    const refused = await expectTqError(() => nobody.connect(), 'TQ_BROKER_UNREACHABLE');
     expect(refused.retryable).toBe(true);
     expect(refused.cause).toBeInstanceOf(Error);
     const wrongPassword = broker({ url: 'amqp://guest:wrong@127.0.0.1:5672/' });

@@ -156,7 +156,7 @@ describe.runIf(up)('amqp broker: dead letters', () => {
     expect(Object.keys(headers).filter((key) => key.startsWith('tq_dead_letter'))).toEqual([]);
   });
 
-  it('on quorum queues, dead-letters a poison message RabbitMQ itself gave up on (delivery limit), reason from x-death', async () => {
+  it('on quorum queues, dead-letters a poison message RabbitMQ itself gave up on (delivery limit): TQ_DELIVERY_LIMIT with the count', async () => {
     const amqp = broker({ queues: { type: 'quorum', deliveryLimit: 2 }, delays: { queueType: 'classic' } });
     const queue = randomQueue('poison');
     await amqp.publish(message('crashes every worker'), { queue });
@@ -170,7 +170,8 @@ describe.runIf(up)('amqp broker: dead letters', () => {
     await waitUntil(async () => (letters = await amqp.deadLetters(queue)).length === 1, 10_000, { description: 'the poison message in the dead letters' });
     expect(deliveries.map((delivery) => delivery.deliveryCount)).toEqual([1, 2, 3]);
     const [letter] = letters;
-    expect(letter?.reason.code).toBe('delivery_limit');
+    expect(letter?.reason.code).toBe('TQ_DELIVERY_LIMIT');
+    expect(letter?.reason.message).toContain('after 3 deliveries');
     expect(letter?.deadAt).toBeGreaterThan(Date.now() - 60_000);
     expect(text(letter!)).toBe('crashes every worker');
   });

@@ -57,7 +57,15 @@ function makeCertificates(dir: string): void {
   openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext');
 }
 
-export async function startPrivateRabbitMq(options: { tls?: boolean } = {}): Promise<PrivateRabbitMq> {
+export interface PrivateRabbitMqOptions {
+  tls?: boolean;
+  /** Extra rabbitmq.conf lines, e.g. `consumer_timeout = 5000`. */
+  config?: readonly string[];
+  /** Extra `rabbit` application settings for advanced.config (Erlang terms), e.g. `{channel_tick_interval, 1000}`. */
+  rabbitSettings?: readonly string[];
+}
+
+export async function startPrivateRabbitMq(options: PrivateRabbitMqOptions = {}): Promise<PrivateRabbitMq> {
   const [amqpPort, distPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
   const node = `tq-fault-${randomBytes(4).toString('hex')}@localhost`;
   const dir = mkdtempSync(join(tmpdir(), 'tq-private-rabbitmq-'));
@@ -73,7 +81,9 @@ export async function startPrivateRabbitMq(options: { tls?: boolean } = {}): Pro
       'ssl_options.fail_if_no_peer_cert = false',
     );
   }
+  config.push(...(options.config ?? []));
   writeFileSync(join(dir, 'rabbitmq.conf'), `${config.join('\n')}\n`);
+  writeFileSync(join(dir, 'advanced.config'), `[{rabbit, [${(options.rabbitSettings ?? []).join(', ')}]}].\n`);
   spawnSync('chown', ['-R', 'rabbitmq:rabbitmq', dir]);
   const url = `amqp://guest:guest@127.0.0.1:${amqpPort}/`;
   const env = [
@@ -81,6 +91,7 @@ export async function startPrivateRabbitMq(options: { tls?: boolean } = {}): Pro
     `RABBITMQ_NODE_PORT=${amqpPort}`,
     `RABBITMQ_DIST_PORT=${distPort}`,
     `RABBITMQ_CONFIG_FILE=${join(dir, 'rabbitmq.conf')}`,
+    `RABBITMQ_ADVANCED_CONFIG_FILE=${join(dir, 'advanced.config')}`,
     `RABBITMQ_MNESIA_BASE=${join(dir, 'mnesia')}`,
     `RABBITMQ_LOG_BASE=${join(dir, 'log')}`,
     `RABBITMQ_ENABLED_PLUGINS_FILE=${join(dir, 'enabled_plugins')}`,
