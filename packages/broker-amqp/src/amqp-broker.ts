@@ -22,6 +22,7 @@ import {
 import type { AmqpBrokerOptions } from './amqp-broker-options.js';
 import { AmqpConsumer } from './amqp-consumer.js';
 import { AmqpConnection } from './connection.js';
+import { AmqpFanout } from './fanout.js';
 import { deadLetterOptions, peekDeadLetters, redriveOptions, toDeadLetter } from './dead-letters.js';
 import { scanDelayed } from './delayed-scan.js';
 import { amqpReplyCode, toBrokerError } from './errors.js';
@@ -57,6 +58,7 @@ class RabbitBroker implements AmqpBroker {
   readonly name = 'amqp';
   readonly capabilities: BrokerCapabilities;
   readonly displayUrl: string;
+  readonly fanout: AmqpFanout;
   private readonly settings: Settings;
   private readonly connection: AmqpConnection;
   private readonly publisher: Publisher;
@@ -86,7 +88,9 @@ class RabbitBroker implements AmqpBroker {
       deadLetter: true,
       redeliveryOnConsumerLoss: true,
       maxMessageBytes: this.settings.maxMessageBytes,
+      fanout: true,
     };
+    this.fanout = new AmqpFanout({ connection: this.connection, waitMs: this.settings.publishTimeoutMs });
     this.connection.onConnected((_model, generation) => {
       // The first connection is the one everything in flight is already using.
       if (generation === 1) return;

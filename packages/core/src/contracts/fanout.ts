@@ -18,6 +18,12 @@ export interface FanoutAddress {
   readonly type: FanoutExchangeType;
   /** The message's routing key: '' for pidbox requests, the reply queue's key for replies, `task.succeeded` for events. */
   readonly routingKey: string;
+  /**
+   * Exchange durability, where the server keeps it (AMQP). kombu declares the pidbox exchanges
+   * transient and `celeryev` durable, and a server refuses to redeclare an exchange differently, so
+   * the protocol helpers in core set it as Celery does. @default false
+   */
+  readonly durable?: boolean;
 }
 
 export interface FanoutMessage {
@@ -44,6 +50,12 @@ export interface FanoutBinding {
   readonly expiresMs?: number;
   /** Drop messages older than this (AMQP `x-message-ttl`). */
   readonly messageTtlMs?: number;
+  /**
+   * Exchange durability, where the server keeps it (AMQP). kombu declares the pidbox exchanges
+   * transient and `celeryev` durable, and a server refuses to redeclare an exchange differently, so
+   * the protocol helpers in core set it as Celery does. @default false
+   */
+  readonly durable?: boolean;
 }
 
 /** Receives broadcast messages; it must not throw (a throw is reported to `onError` and the message is dropped). */

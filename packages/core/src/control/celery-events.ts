@@ -52,7 +52,7 @@ export function eventRoutingKey(type: string): string {
 }
 
 export function eventAddress(type: string): FanoutAddress {
-  return { exchange: EVENT_EXCHANGE, type: 'topic', routingKey: eventRoutingKey(type) };
+  return { exchange: EVENT_EXCHANGE, type: 'topic', routingKey: eventRoutingKey(type), durable: true };
 }
 
 /** Where a receiver reads: `celeryev.<id>` bound with `#` (every event) or a narrower key such as `task.#`. */
@@ -64,6 +64,7 @@ export function eventReceiverBinding(id: string, bindingKey = '#'): FanoutBindin
     bindingKey,
     expiresMs: EVENT_QUEUE_EXPIRES_MS,
     messageTtlMs: EVENT_QUEUE_TTL_MS,
+    durable: true,
   };
 }
 
@@ -87,11 +88,21 @@ export function createEvent(type: string, fields: Readonly<Record<string, unknow
 }
 
 /**
- * Validate a received event: Celery's State needs `type`, `hostname` and a numeric `timestamp`;
- * `clock`, `utcoffset` and `pid` default as Celery's own receiver defaults them.
+ * The events of a received message: one, or a batch — a Celery worker buffers task events and
+ * sends them as a JSON list under `task.multi`. Each is validated: Celery's State needs `type`,
+ * `hostname` and a numeric `timestamp`; `clock`, `utcoffset` and `pid` default as Celery's receiver
+ * defaults them. One bad event in a batch fails the batch, naming it.
  */
+export function decodeEvents(message: FanoutMessage): CeleryEvent[] {
+  return Array.isArray(message.body) ? message.body.map((body: unknown) => decodeEventBody(body)) : [decodeEventBody(message.body)];
+}
+
+/** A single-event message (what tq sends); a batch is an error here, use decodeEvents. */
 export function decodeEvent(message: FanoutMessage): CeleryEvent {
-  const body = message.body;
+  return decodeEventBody(message.body);
+}
+
+function decodeEventBody(body: unknown): CeleryEvent {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MalformedMessageError('An event must be a JSON object.');
   const event = body as Record<string, unknown>;
   if (typeof event.type !== 'string' || !/^[\w.]+-[\w.-]+$/u.test(event.type)) {

@@ -25,6 +25,7 @@ export {
   HEARTBEAT_FREQUENCY_S,
   createEvent,
   decodeEvent,
+  decodeEvents,
   eventAddress,
   eventGroup,
   eventReceiverBinding,

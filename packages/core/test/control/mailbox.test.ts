@@ -5,6 +5,7 @@ import {
   createEvent,
   decodeControlRequest,
   decodeEvent,
+  decodeEvents,
   encodeControlReply,
   eventAddress,
   eventReceiverBinding,
@@ -113,5 +114,16 @@ describe('Celery events', () => {
     expect(() => decodeEvent(message({ type: 'task-sent', timestamp: 1 }))).toThrow(/no "hostname"/u);
     expect(() => decodeEvent(message({ type: 'task-sent', hostname: 'h', timestamp: 'now' }))).toThrow(/numeric "timestamp"/u);
     expect(decodeEvent(message({ type: 'worker-online', hostname: 'h', timestamp: 1 }))).toMatchObject({ clock: 0, pid: 0, utcoffset: 0 });
+  });
+
+  it("reads a Celery worker's batched task events (a JSON list under task.multi) one by one", () => {
+    const batch = [
+      { type: 'task-received', hostname: 'celery@py', timestamp: 1, clock: 6, uuid: 'u', name: 'tasks.add', args: '[2, 3]' },
+      { type: 'task-started', hostname: 'celery@py', timestamp: 2, clock: 7, uuid: 'u' },
+    ];
+    const events = decodeEvents({ body: batch, headers: { hostname: 'celery@py' }, exchange: 'celeryev', routingKey: 'task.multi' });
+    expect(events.map((event) => event.type)).toEqual(['task-received', 'task-started']);
+    expect(decodeEvents({ body: batch[0], headers: {}, exchange: 'celeryev', routingKey: 'task.received' })).toHaveLength(1);
+    expect(() => decodeEvents({ body: [batch[0], 'junk'], headers: {}, exchange: 'celeryev', routingKey: 'task.multi' })).toThrow(/JSON object/u);
   });
 });
