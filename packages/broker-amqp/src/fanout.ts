@@ -2,7 +2,7 @@ import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqp
 import {
   ConfigurationError,
   MalformedMessageError,
-  SerializationError,
+  encodeFanoutBody,
   type FanoutAddress,
   type FanoutBinding,
   type FanoutHandler,
@@ -55,7 +55,7 @@ export class AmqpFanout implements FanoutTransport {
 
   /** Like broker.publish, rides out a reconnect: retried until `waitMs` has passed. */
   async publish(address: FanoutAddress, message: { body: unknown; headers?: Readonly<Record<string, unknown>> }): Promise<void> {
-    const content = encodeBody(message.body);
+    const content = Buffer.from(encodeFanoutBody(message.body));
     const deadline = Date.now() + this.context.waitMs;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -166,17 +166,6 @@ export class AmqpFanout implements FanoutTransport {
     }
     return this.publishChannel;
   }
-}
-
-function encodeBody(body: unknown): Buffer {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(body);
-  } catch (error) {
-    throw new SerializationError(`A broadcast message must be JSON: ${asError(error).message}.`, { cause: error });
-  }
-  if (text === undefined) throw new SerializationError('A broadcast message must be JSON: got undefined.');
-  return Buffer.from(text, 'utf8');
 }
 
 function deliver(subscription: OpenSubscription, raw: ConsumeMessage): void {

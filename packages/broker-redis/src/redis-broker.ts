@@ -20,6 +20,7 @@ import { type Connections, newConsumerId, openConnections } from './connection.j
 import { parseDeadLetter } from './dead-letter-record.js';
 import { asError, toBrokerError } from './errors.js';
 import { encodeEnvelope } from './kombu-envelope.js';
+import { RedisFanout } from './fanout.js';
 import { KeyLayout } from './key-layout.js';
 import { runScript } from './lua-scripts.js';
 import { PRIORITY_LEVELS, levelOfTqPriority, validateTqPriority } from './priority-mapping.js';
@@ -57,8 +58,10 @@ class RedisBroker implements Broker {
     delayedDelivery: { maxDelayMs: Number.MAX_SAFE_INTEGER },
     deadLetter: true,
     redeliveryOnConsumerLoss: true,
+    fanout: true,
   };
   readonly displayUrl: string;
+  readonly fanout: RedisFanout;
   private readonly settings: Settings;
   private readonly connections: Connections;
   private readonly keys: KeyLayout;
@@ -76,6 +79,12 @@ class RedisBroker implements Broker {
     // LPUSH a b c leaves the list as LPUSH a; LPUSH b; LPUSH c would.
     this.pushes = new TurnBatcher((list, values) => this.connections.client.lpush(list, ...values), { maxValues: 1_000 });
     this.keys = new KeyLayout(this.settings.keyPrefix);
+    this.fanout = new RedisFanout({
+      client: this.connections.client,
+      connect: this.connections.connectBlocking,
+      keyPrefix: this.settings.keyPrefix,
+      db: this.connections.client.options.db ?? 0,
+    });
   }
 
   async connect(): Promise<void> {
@@ -188,6 +197,7 @@ class RedisBroker implements Broker {
       // Publishes already made are answered before QUIT (which would overtake auto-pipelined commands).
       await this.pushes.settled();
       await Promise.all([...this.consumers].map((consumer) => consumer.cancel({ deadlineMs: options.deadlineMs ?? 0 })));
+      await this.fanout.close();
       const { client, ownsClient } = this.connections;
       if (!ownsClient) return;
       if (client.status === 'wait' || client.status === 'end') {

@@ -1,4 +1,5 @@
 export { LamportClock } from './lamport-clock.js';
+export { encodeFanoutBody } from './fanout-body.js';
 export { hostnameMatches } from './hostname-match.js';
 export {
   CONTROL_NAMESPACE,

@@ -8,7 +8,8 @@ import type {
   FanoutSubscription,
   FanoutTransport,
 } from '../contracts/fanout.js';
-import { ClosedError, ConfigurationError, SerializationError } from '../errors/errors.js';
+import { encodeFanoutBody } from '../control/fanout-body.js';
+import { ClosedError, ConfigurationError } from '../errors/errors.js';
 import { topicMatches } from '../util/topic-match.js';
 import { sharedStore } from './shared-namespaces.js';
 
@@ -117,12 +118,10 @@ export class MemoryFanout implements FanoutTransport {
   }
 }
 
+/** JSON on the way through, as on a wire: the same values survive, and the same ones fail. */
 function encode(message: { body: unknown; headers: Readonly<Record<string, unknown>> }): string {
-  try {
-    return JSON.stringify(message);
-  } catch (error) {
-    throw new SerializationError(`A broadcast message must be JSON: ${(error as Error).message}.`, { cause: error });
-  }
+  const body = Buffer.from(encodeFanoutBody(message.body)).toString('utf8');
+  return `{"body":${body},"headers":${Buffer.from(encodeFanoutBody(message.headers)).toString('utf8')}}`;
 }
 
 function deliver(consumer: QueueConsumer, wire: string, address: FanoutAddress): void {

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import {
+  ControlMailbox,
+  createEvent,
+  decodeControlRequest,
+  decodeEvents,
+  encodeControlReply,
+  eventAddress,
+  eventReceiverBinding,
+  isAddressedTo,
+  LamportClock,
+  nodeBinding,
+  repliesByHostname,
+  requireFanout,
+  type Broker,
+  type CeleryEvent,
+  type FanoutSubscription,
+} from '@tq/core';
+import { waitUntil } from '@tq/testing';
+import { FIXTURES, PYTHON, runPythonJson, startPythonCeleryWorker } from './python-celery.js';
+
+export interface BroadcastSuiteOptions {
+  /** A tq broker on the server the Python side uses. */
+  readonly createBroker: () => Broker;
+  /** The fixtures' Celery app module: amqp_celery_app or e2e_celery_app. */
+  readonly celeryApp: string;
+  /** The Python app's environment; must include its broker URL as E2E_BROKER_URL too. */
+  readonly env: Record<string, string> & { E2E_QUEUE: string; E2E_BROKER_URL: string };
+}
+
+/** `python -m celery -A <app> <args>`; resolves with stdout once it exits 0 (killed at 60 s). */
+function celeryCli(options: BroadcastSuiteOptions, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, ['-m', 'celery', '-A', options.celeryApp, ...args], { cwd: FIXTURES, env: { ...process.env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`celery ${args.join(' ')} exited ${code}: ${stderr}${stdout}`));
+    });
+  });
+}
+
+/** The smallest pidbox node: answers `ping` as a Celery worker does. The worker's own handlers are tested with the worker. */
+async function answerPing(broker: Broker, hostname: string): Promise<FanoutSubscription> {
+  const fanout = requireFanout(broker);
+  return fanout.subscribe(nodeBinding(hostname), (message) => {
+    const request = decodeControlRequest(message);
+    if (request.method !== 'ping' || !isAddressedTo(request, hostname) || request.reply_to === undefined) return;
+    void fanout.publish(
+      { exchange: request.reply_to.exchange, type: 'direct', routingKey: request.reply_to.routing_key },
+      { body: encodeControlReply(hostname, { ok: 'pong' }), headers: { ticket: request.ticket, clock: 1 } },
+    );
+  });
+}
+
+/**
+ * The broadcast transport against Python Celery 5.2 on one server, both ways: pidbox requests and
+ * replies, and events. Declares its tests in the calling describe.
+ */
+export function celeryBroadcastSuite(options: BroadcastSuiteOptions): void {
+  let broker: Broker;
+  const pythonWorkers: ChildProcess[] = [];
+  const pythonSend = (task: string, args: unknown[]) => runPythonJson(`${options.celeryApp}.py`, ['send', task, JSON.stringify(args)], options.env, 60_000, 'python client');
+
+  beforeAll(async () => {
+    broker = options.createBroker();
+    await broker.connect();
+  });
+
+  afterEach(() => {
+    for (const child of pythonWorkers.splice(0)) child.kill('SIGKILL');
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  it('celery inspect ping (Python) reaches a tq pidbox node and prints its pong', async () => {
+    const hostname = `tq-e2e@${randomUUID().slice(0, 8)}`;
+    const node = await answerPing(broker, hostname);
+    const stdout = await celeryCli(options, ['inspect', 'ping', '--json', '--timeout', '5', '--destination', hostname]);
+    expect(JSON.parse(stdout.trim())).toEqual({ [hostname]: { ok: 'pong' } });
+    await node.close();
+  }, 90_000);
+
+  it('a tq ControlMailbox pings a Python Celery worker by name and gets its pong', async () => {
+    const hostname = `py-e2e-${randomUUID().slice(0, 8)}@localhost`;
+    pythonWorkers.push(startPythonCeleryWorker(options.celeryApp, options.env.E2E_QUEUE, options.env, ['-n', hostname]));
+    const mailbox = new ControlMailbox(requireFanout(broker));
+    let replies: Record<string, unknown> = {};
+    await waitUntil(
+      async () => {
+        replies = repliesByHostname(await mailbox.call('ping', {}, { destination: [hostname], timeoutMs: 1_000 }));
+        return hostname in replies;
+      },
+      60_000,
+      { intervalMs: 200, description: `${hostname} to answer ping` },
+    );
+    expect(replies).toEqual({ [hostname]: { ok: 'pong' } });
+    await mailbox.close();
+  }, 90_000);
+
+  it("receives a Python worker's task events (received, started, succeeded), batched or not", async () => {
+    const hostname = `py-e2e-${randomUUID().slice(0, 8)}@localhost`;
+    const events: CeleryEvent[] = [];
+    const subscription = await requireFanout(broker).subscribe(eventReceiverBinding(randomUUID()), (message) => {
+      // A Celery worker batches task events: one message may hold several (routing key task.multi).
+      for (const event of decodeEvents(message)) if (event.hostname === hostname) events.push(event);
+    });
+    pythonWorkers.push(startPythonCeleryWorker(options.celeryApp, options.env.E2E_QUEUE, options.env, ['-n', hostname, '--task-events']));
+    const outcome = await pythonSend('tasks.add', [2, 3]);
+    expect(outcome).toMatchObject({ status: 'SUCCESS', result: 5 });
+    await waitUntil(() => events.some((event) => event.type === 'task-succeeded'), 30_000, { description: 'task-succeeded from Python' });
+    const taskEvents = events.filter((event) => event.uuid === outcome.id);
+    expect(taskEvents.map((event) => event.type)).toEqual(['task-received', 'task-started', 'task-succeeded']);
+    expect(taskEvents[0]).toMatchObject({ name: 'tasks.add', args: '[2, 3]', hostname });
+    expect(taskEvents[2]).toMatchObject({ result: '5' });
+    expect(typeof taskEvents[2]?.runtime).toBe('number');
+    for (const event of taskEvents) expect(event.clock).toBeGreaterThan(0);
+    await subscription.close();
+  }, 90_000);
+
+  it("Celery's own EventReceiver and State build a worker and a SUCCESS task from events a tq process sends", async () => {
+    const hostname = `tq-e2e@${randomUUID().slice(0, 8)}`;
+    const child = spawn(PYTHON, ['celery_events_dump.py', hostname, '30', 'task-succeeded'], { cwd: FIXTURES, env: { ...process.env, ...options.env } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    await waitUntil(() => stdout.includes('listening'), 30_000, { description: 'the Python receiver to bind its queue' });
+
+    const fanout = requireFanout(broker);
+    const source = { hostname, pid: process.pid, clock: new LamportClock() };
+    const send = (type: string, fields: Record<string, unknown>) => fanout.publish(eventAddress(type), { body: createEvent(type, fields, source), headers: { hostname } });
+    const worker = { freq: 2, active: 0, processed: 0, loadavg: [0.1, 0.2, 0.3], sw_ident: 'tq', sw_ver: '0.1.0', sw_sys: 'Linux' };
+    const id = randomUUID();
+    await send('worker-online', worker);
+    await send('worker-heartbeat', { ...worker, active: 1 });
+    await send('task-received', { uuid: id, name: 'tasks.add', args: '[2, 3]', kwargs: '{}', retries: 0, eta: null, expires: null, root_id: id, parent_id: null });
+    await send('task-started', { uuid: id });
+    await send('task-succeeded', { uuid: id, result: '5', runtime: 0.012 });
+    await exited;
+    const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    expect(report.types).toEqual(['worker-online', 'worker-heartbeat', 'task-received', 'task-started', 'task-succeeded']);
+    expect(report.worker).toEqual({ alive: true, freq: 2, sw_ident: 'tq', processed: 0 });
+    expect(report.tasks).toEqual({ [id]: { name: 'tasks.add', state: 'SUCCESS', result: '5', runtime: 0.012, worker: hostname } });
+  }, 90_000);
+}
