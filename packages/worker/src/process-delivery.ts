@@ -25,7 +25,7 @@ import { type Abortable, LazyAbortController } from './lazy-abort.js';
 import { runWithLimits } from './run-with-limits.js';
 import { taskArguments } from './task-arguments.js';
 import { decide, failureUpdate, retryInvocation, type Decision } from './task-outcome.js';
-import type { WorkerEvents } from './worker-events.js';
+import type { TaskRequestFields, WorkerEvents } from './worker-events.js';
 
 export interface ProcessorDeps {
   app: App;
@@ -65,7 +65,7 @@ export class DeliveryProcessor {
       await this.deadLetter(delivery, unknownTask, unknownTask.code);
       return;
     }
-    this.deps.emit('task-received', base);
+    this.deps.emit('task-received', { ...base, request: requestFields(invocation) });
     logger.debug({ task: invocation.task, id: invocation.id }, 'task received');
 
     const now = app.clock.now();
@@ -308,4 +308,9 @@ function isCanvasInputError(error: unknown): boolean {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function requestFields(invocation: TaskInvocation): TaskRequestFields {
+  const { args, kwargs, argsrepr, kwargsrepr, retries, rootId, parentId, eta, expires } = invocation;
+  return { args, kwargs, argsrepr, kwargsrepr, retries, rootId, parentId, eta, expires };
 }

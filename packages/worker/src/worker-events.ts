@@ -6,14 +6,29 @@ export interface TaskEventBase {
   queue: string;
 }
 
+/** What a task's message says about the call, for monitors (Celery's task-received fields). */
+export interface TaskRequestFields {
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  /** The producer's own repr of the arguments (Celery sends one), when given. */
+  argsrepr: string | null;
+  kwargsrepr: string | null;
+  retries: number;
+  rootId: string;
+  parentId: string | null;
+  /** Epoch ms, or null. */
+  eta: number | null;
+  expires: number | null;
+}
+
 /** What a Worker emits, for progress displays, metrics and tests. */
 export interface WorkerEvents {
-  'task-received': [TaskEventBase];
+  'task-received': [TaskEventBase & { request?: TaskRequestFields }];
   'task-started': [TaskEventBase];
   'task-succeeded': [TaskEventBase & { result: unknown; runtimeMs: number }];
   'task-failed': [TaskEventBase & { error: unknown; runtimeMs: number }];
   'task-retried': [TaskEventBase & { error: unknown; retries: number; delayMs: number }];
-  'task-revoked': [TaskEventBase & { reason: string }];
+  'task-revoked': [TaskEventBase & { reason: string; terminated?: boolean; signal?: string | null }];
   'task-rescheduled': [TaskEventBase & { eta: number }];
   'task-ignored': [TaskEventBase];
   /** The task replaced itself with a canvas (this.replace()). */
