@@ -15,6 +15,7 @@ describe.runIf(ready)("broadcast over Redis on kombu's own layout (pub/sub chann
   const queue = `e2e-redis-broadcast-${randomUUID()}`;
   afterAll(() => deleteCeleryRedisQueues([queue], []));
   celeryBroadcastSuite({
+    resultsUrl: REDIS_URL,
     createBroker: () => createRedisBroker({ url: REDIS_URL }),
     celeryApp: 'e2e_celery_app',
     env: { E2E_REDIS_URL: REDIS_URL, E2E_BROKER_URL: REDIS_URL, E2E_QUEUE: queue },

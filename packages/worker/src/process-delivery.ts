@@ -35,6 +35,17 @@ export interface ProcessorDeps {
   emit<E extends keyof WorkerEvents>(event: E, ...args: WorkerEvents[E]): void;
   /** Running tasks' abort controllers, so a cold shutdown can abort them. */
   running: Set<Abortable>;
+  /** Remote control's revokes, where the worker has remote control. */
+  revokes?: RevokeControl;
+}
+
+/** Remote control's hold on deliveries: a revoked id is not run, and a terminated run ends REVOKED. */
+export interface RevokeControl {
+  isRevoked(id: string): boolean;
+  /** Running tasks by id, so `revoke --terminate` can stop one. */
+  readonly runningById: Map<string, Abortable>;
+  /** The signal name when this id's run was terminated by a revoke (asked once: it is forgotten). */
+  takeTermination(id: string): string | null | undefined;
 }
 
 /** Runs one delivery end to end: decode, route to its task, limits, states, retries, acks. */
@@ -78,15 +89,11 @@ export class DeliveryProcessor {
       return;
     }
     if (invocation.expires !== null && invocation.expires <= now) {
-      const reason = `expired at ${new Date(invocation.expires).toISOString()} before it started`;
-      // A chord member is recorded and counted anyway (Celery's mark_as_revoked), so its chord fails instead of waiting forever.
-      const revoked = !invocation.ignoreResult || invocation.embed.chord !== null;
-      if (revoked && (await this.store(invocation.id, { status: TaskState.REVOKED, result: { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' }, name: task.name }))) {
-        await this.canvas.joinChord(invocation);
-      }
-      await delivery.ack();
-      this.deps.emit('task-revoked', { ...base, reason });
-      logger.info({ task: task.name, id: invocation.id }, `task revoked: ${reason}`);
+      await this.revokeUnstarted(delivery, task, invocation, `expired at ${new Date(invocation.expires).toISOString()} before it started`);
+      return;
+    }
+    if (this.deps.revokes?.isRevoked(invocation.id) === true) {
+      await this.revokeUnstarted(delivery, task, invocation, 'revoked before it started');
       return;
     }
     if (await this.isRepeatSend(invocation, task)) {
@@ -96,6 +103,23 @@ export class DeliveryProcessor {
       return;
     }
     await this.run(delivery, task, invocation);
+  }
+
+  /** Record REVOKED without running (expired, or revoked by remote control), and settle the message. */
+  private async revokeUnstarted(delivery: Delivery, task: AnyTask, invocation: TaskInvocation, reason: string): Promise<void> {
+    const base = { id: invocation.id, name: task.name, queue: delivery.queue };
+    await this.storeRevoked(task, invocation, reason);
+    await delivery.ack();
+    this.deps.emit('task-revoked', { ...base, reason });
+    this.deps.logger.info({ task: task.name, id: invocation.id }, `task revoked: ${reason}`);
+  }
+
+  /** A chord member is recorded and counted anyway (Celery's mark_as_revoked), so its chord fails instead of waiting forever. */
+  private async storeRevoked(task: AnyTask, invocation: TaskInvocation, reason: string): Promise<void> {
+    const revoked = !invocation.ignoreResult || invocation.embed.chord !== null;
+    if (revoked && (await this.store(invocation.id, { status: TaskState.REVOKED, result: { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' }, name: task.name }))) {
+      await this.canvas.joinChord(invocation);
+    }
   }
 
   /**
@@ -132,6 +156,7 @@ export class DeliveryProcessor {
     this.deps.emit('task-started', base);
     const controller = new LazyAbortController();
     this.deps.running.add(controller);
+    this.deps.revokes?.runningById.set(invocation.id, controller);
     const started = performance.now();
     const context = this.context(task, invocation, delivery, controller);
     // Calls made from inside the task join its workflow (parent_id, root_id) and are its children.
@@ -142,7 +167,18 @@ export class DeliveryProcessor {
       { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null },
     );
     this.deps.running.delete(controller);
+    this.deps.revokes?.runningById.delete(invocation.id);
     const runtimeMs = performance.now() - started;
+    const terminatedBy = this.deps.revokes?.takeTermination(invocation.id);
+    if (terminatedBy !== undefined) {
+      // `revoke --terminate`: whatever the run returned, it was stopped on request (Celery records REVOKED).
+      if (storeResults) await this.storeRevoked(task, invocation, 'terminated by remote control');
+      await Promise.all([ackSent, startedStored]);
+      if (acksLate) await delivery.ack();
+      this.deps.emit('task-revoked', { ...base, reason: 'terminated', terminated: true, signal: terminatedBy });
+      logger.info({ task: task.name, id: invocation.id }, 'task terminated by remote control');
+      return;
+    }
 
     const decision = decide(app, task, invocation, outcome);
     const settlement = await this.settle(decision, delivery, task, invocation, storeResults, runtimeMs, current.children);

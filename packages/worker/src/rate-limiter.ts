@@ -43,6 +43,25 @@ export class RateLimiter {
     return false;
   }
 
+  /**
+   * The task's rate changed (remote control's rate_limit): its bucket starts over at the new rate,
+   * and what waited is released at once when the limit is lifted (Celery's reset_rate_limits).
+   */
+  reset(taskName: string): void {
+    const bucket = this.buckets.get(taskName);
+    if (bucket === undefined) return;
+    this.buckets.delete(taskName);
+    bucket.timer?.cancel();
+    const waiting = bucket.waiting.splice(0);
+    const next = this.bucketFor(taskName);
+    if (next === undefined) {
+      for (const delivery of waiting) this.release(delivery);
+      return;
+    }
+    next.waiting.push(...waiting);
+    if (next.waiting.length > 0) this.schedule(next);
+  }
+
   /** Stop all timers and hand back every held delivery (for shutdown, to be returned to the broker). */
   drain(): Delivery[] {
     const held: Delivery[] = [];

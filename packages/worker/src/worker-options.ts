@@ -18,4 +18,13 @@ export interface WorkerOptions {
   logger?: Logger;
   /** @default "info" */
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /**
+   * Answer Celery's remote control (`celery inspect` / `celery control`, `tq inspect`) and send
+   * worker events, where the broker can broadcast (Redis, RabbitMQ, memory). @default true
+   */
+  control?: boolean;
+  /** Send task events (Celery's -E / worker_send_task_events); `enable_events` turns them on at runtime. @default false */
+  events?: boolean;
+  /** Send worker-heartbeat events every 2 s (Celery's default; --without-heartbeat turns them off). @default true */
+  heartbeat?: boolean;
 }

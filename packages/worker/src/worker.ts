@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { ConfigurationError, TqError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
+import { ConfigurationError, TaskRevokedError, TqError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
 import { createLogger } from './logger.js';
 import type { Abortable } from './lazy-abort.js';
-import { DeliveryProcessor } from './process-delivery.js';
+import { WorkerControl, type ControlHost } from './control/worker-control.js';
+import { RevokedIds } from './control/revoked-ids.js';
+import { DeliveryProcessor, type RevokeControl } from './process-delivery.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { WorkerEvents } from './worker-events.js';
 import type { WorkerOptions } from './worker-options.js';
@@ -29,7 +31,7 @@ export interface WorkerStats {
  * tasks finish up to the shutdown timeout. Cold stop: abort running tasks and return what is unsettled.
  */
 export class Worker extends EventEmitter<WorkerEvents> {
-  readonly queues: readonly string[];
+  private consumedQueues: string[];
   readonly concurrency: number;
   readonly prefetch: number;
   readonly hostname: string;
@@ -41,6 +43,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly limiter: RateLimiter;
   private readonly idleWaiters: Array<() => void> = [];
   private consumer: Consumer | undefined;
+  /** Consumers of queues added at runtime (`add_consumer`). */
+  private readonly addedConsumers = new Map<string, Consumer>();
+  private readonly options: WorkerOptions;
+  /** Revoked ids (remote control), terminated runs and running ones by id. */
+  private readonly revokes: RevokeControl & { revoked: RevokedIds; terminations: Map<string, string | null> };
+  private readonly rateOverrides = new Map<string, number | null>();
+  private control: WorkerControl | undefined;
   /** Keeps the process alive while running, as a server would, even when the broker holds no socket (memory://). */
   private keepAlive: NodeJS.Timeout | undefined;
   private active = 0;
@@ -53,7 +62,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
     options: WorkerOptions = {},
   ) {
     super();
-    this.queues = options.queues !== undefined && options.queues.length > 0 ? [...options.queues] : [app.defaultQueue];
+    this.options = options;
+    this.consumedQueues = options.queues !== undefined && options.queues.length > 0 ? [...options.queues] : [app.defaultQueue];
+    const revoked = new RevokedIds();
+    const terminations = new Map<string, string | null>();
+    this.revokes = {
+      revoked,
+      terminations,
+      runningById: new Map(),
+      isRevoked: (id) => revoked.has(id),
+      takeTermination: (id) => {
+        if (!terminations.has(id)) return undefined;
+        const signal = terminations.get(id) ?? null;
+        terminations.delete(id);
+        return signal;
+      },
+    };
     this.concurrency = options.concurrency ?? 10;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new ConfigurationError(`concurrency must be a positive integer, got ${options.concurrency}.`);
     this.prefetch = options.prefetch ?? this.concurrency * 4;
@@ -69,10 +93,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       trackStarted: options.trackStarted ?? true,
       logger: this.logger,
       running: this.running,
+      revokes: this.revokes,
       // EventEmitter's typing cannot follow a generic event name through a rest parameter.
       emit: (event, ...args) => (this.emit as (name: string, ...values: unknown[]) => boolean).call(this, event, ...args),
     });
-    this.limiter = new RateLimiter(app.clock, (name) => app.tasks.get(name)?.rateLimitPerSecond ?? null, (delivery) => {
+    const rateOf = (name: string): number | null => (this.rateOverrides.has(name) ? (this.rateOverrides.get(name) ?? null) : (app.tasks.get(name)?.rateLimitPerSecond ?? null));
+    this.limiter = new RateLimiter(app.clock, rateOf, (delivery) => {
       // Its token is spent: it starts ahead of deliveries that have not waited.
       this.buffered.unshift(delivery);
       this.pump();
@@ -82,6 +108,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.on('task-failed', () => this.stats.failed++);
     this.on('task-retried', () => this.stats.retried++);
     this.on('message-rejected', () => this.stats.rejected++);
+  }
+
+  /** The queues consumed now (remote control may add or cancel some). */
+  get queues(): readonly string[] {
+    return this.consumedQueues;
   }
 
   get state(): WorkerState {
@@ -95,19 +126,92 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.keepAlive = setInterval(() => undefined, 2 ** 30);
     try {
       await this.app.connect();
-      this.consumer = await this.app.broker.consume(this.queues, (delivery) => this.receive(delivery), {
-        prefetch: this.prefetch,
-        onError: (error) => {
-          this.emit('worker-error', { error, context: 'consumer' });
-          this.logger.warn({ err: error }, 'consumer error (recovering)');
-        },
-      });
+      this.consumer = await this.consume(this.consumedQueues);
+      await this.startControl();
     } catch (error) {
       clearInterval(this.keepAlive);
       this.currentState = 'stopped';
       throw error;
     }
     this.logger.info({ queues: this.queues, concurrency: this.concurrency, prefetch: this.prefetch }, 'worker ready');
+  }
+
+  private consume(queues: readonly string[]): Promise<Consumer> {
+    return this.app.broker.consume(queues, (delivery) => this.receive(delivery), {
+      prefetch: this.prefetch,
+      onError: (error) => {
+        this.emit('worker-error', { error, context: 'consumer' });
+        this.logger.warn({ err: error }, 'consumer error (recovering)');
+      },
+    });
+  }
+
+  /** Remote control and events, where the broker can broadcast; a failure here leaves the worker running without them. */
+  private async startControl(): Promise<void> {
+    const fanout = this.app.broker.fanout;
+    if (this.options.control === false || fanout === undefined) return;
+    const control = new WorkerControl(this.controlHost(), {
+      fanout,
+      taskEvents: this.options.events ?? false,
+      heartbeat: this.options.heartbeat ?? true,
+      revoked: this.revokes.revoked,
+    });
+    try {
+      await control.start();
+      this.control = control;
+    } catch (error) {
+      this.emit('worker-error', { error, context: 'remote control' });
+      this.logger.warn({ err: error }, 'remote control and events are off: the broker refused the broadcast subscription');
+    }
+  }
+
+  private controlHost(): ControlHost {
+    return {
+      app: this.app,
+      hostname: this.hostname,
+      logger: this.logger,
+      events: this,
+      concurrency: this.concurrency,
+      prefetch: this.prefetch,
+      queues: () => [...this.consumedQueues],
+      buffered: () => this.buffered,
+      active: () => this.active,
+      setRate: (name, perSecond) => {
+        this.rateOverrides.set(name, perSecond);
+        this.limiter.reset(name);
+      },
+      addQueue: async (queue) => {
+        if (this.consumedQueues.includes(queue)) return;
+        this.addedConsumers.set(queue, await this.consume([queue]));
+        this.consumedQueues.push(queue);
+      },
+      cancelQueue: (queue) => this.cancelQueue(queue),
+      terminate: (id, signal) => {
+        const running = this.revokes.runningById.get(id);
+        if (running === undefined) return false;
+        this.revokes.terminations.set(id, signal);
+        running.abort(new TaskRevokedError(id, `terminated by remote control${signal === null ? '' : ` (${signal})`}`));
+        return true;
+      },
+      resizePool: () => 'the async pool has no members to grow or shrink; run the worker with --pool threads or processes',
+      shutdown: () => void this.stop(),
+    };
+  }
+
+  /** Stop consuming one queue; its running tasks finish and settle, its unstarted deliveries go back. */
+  private async cancelQueue(queue: string): Promise<void> {
+    if (!this.consumedQueues.includes(queue)) return;
+    this.consumedQueues = this.consumedQueues.filter((name) => name !== queue);
+    const added = this.addedConsumers.get(queue);
+    if (added !== undefined) {
+      this.addedConsumers.delete(queue);
+      await added.cancel({ deadlineMs: this.shutdownTimeoutMs });
+      return;
+    }
+    const previous = this.consumer;
+    const remaining = previous?.queues.filter((name) => name !== queue) ?? [];
+    this.consumer = remaining.length > 0 ? await this.consume(remaining) : undefined;
+    await previous?.cancel({ deadlineMs: this.shutdownTimeoutMs });
   }
 
   /** Resolves when nothing is running, buffered or waiting for a rate-limit token in this worker. */
@@ -138,6 +242,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     clearTimeout(timer);
     await this.consumer?.cancel({ deadlineMs: 0 });
+    await Promise.all([...this.addedConsumers.values()].map((consumer) => consumer.cancel({ deadlineMs: 0 })));
+    // Last, so `inspect` still sees the worker while it drains, and worker-offline follows its final task events.
+    await this.control?.stop().catch((error: unknown) => this.logger.debug({ err: error }, 'remote control did not stop cleanly'));
     clearInterval(this.keepAlive);
     this.currentState = 'stopped';
     this.logger.info('worker stopped');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ControlMailbox,
   createEvent,
@@ -18,10 +18,15 @@ import {
   type CeleryEvent,
   type FanoutSubscription,
 } from '@tq/core';
+import { createApp, type App } from '@tq/core';
+import { createRedisBackend } from '@tq/backend-redis';
 import { waitUntil } from '@tq/testing';
+import { Worker } from '@tq/worker';
 import { FIXTURES, PYTHON, runPythonJson, startPythonCeleryWorker } from './python-celery.js';
 
 export interface BroadcastSuiteOptions {
+  /** The Redis URL for results (both sides). */
+  readonly resultsUrl: string;
   /** A tq broker on the server the Python side uses. */
   readonly createBroker: () => Broker;
   /** The fixtures' Celery app module: amqp_celery_app or e2e_celery_app. */
@@ -151,4 +156,72 @@ export function celeryBroadcastSuite(options: BroadcastSuiteOptions): void {
     expect(report.worker).toEqual({ alive: true, freq: 2, sw_ident: 'tq', processed: 0 });
     expect(report.tasks).toEqual({ [id]: { name: 'tasks.add', state: 'SUCCESS', result: '5', runtime: 0.012, worker: hostname } });
   }, 90_000);
+
+  describe('a tq Worker, seen and steered by Celery’s own CLI', () => {
+    const hostname = `tq-worker-e2e@${randomUUID().slice(0, 8)}`;
+    let app: App;
+    let worker: Worker;
+
+    beforeAll(async () => {
+      app = createApp({ broker: options.createBroker(), backend: createRedisBackend({ url: options.resultsUrl }) });
+      app.task('tasks.add', (x: number, y: number) => x + y);
+      app.task('tasks.sleep', async function (this: { signal: AbortSignal }, ms: number) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, ms);
+          this.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(this.signal.reason as Error);
+          });
+        });
+        return ms;
+      });
+      worker = new Worker(app, { queues: [options.env.E2E_QUEUE], hostname, logLevel: 'silent', events: true, concurrency: 2 });
+      await worker.start();
+    });
+
+    afterAll(async () => {
+      await worker?.stop({ cold: true, timeoutMs: 0 });
+      await app?.close();
+    });
+
+    /** `celery inspect …` prints one { host: reply } map; `celery control …` a list of them, merged here. */
+    const celeryJson = async (args: string[]): Promise<Record<string, unknown>> => {
+      const printed = JSON.parse((await celeryCli(options, [...args, '--json', '--timeout', '5', '--destination', hostname])).trim()) as unknown;
+      return Array.isArray(printed) ? repliesByHostname(printed as Array<Record<string, unknown>>) : (printed as Record<string, unknown>);
+    };
+
+    it('celery inspect ping and active list the tq worker and its running task with id, name and args', async () => {
+      expect(await celeryJson(['inspect', 'ping'])).toEqual({ [hostname]: { ok: 'pong' } });
+      const running = await app.sendTask('tasks.sleep', [20_000], { queue: options.env.E2E_QUEUE });
+      await waitUntil(() => worker.stats.active === 1, 10_000);
+      const active = (await celeryJson(['inspect', 'active']))[hostname] as Array<Record<string, unknown>>;
+      expect(active).toEqual([expect.objectContaining({ id: running.id, name: 'tasks.sleep', args: [20_000], hostname })]);
+
+      // celery control terminate <signal> <id>: the running tq task stops and ends REVOKED.
+      expect(await celeryJson(['control', 'terminate', 'SIGTERM', running.id])).toEqual({ [hostname]: { ok: `terminate: ${running.id}` } });
+      await waitUntil(async () => (await app.backend!.get(running.id)).status === 'REVOKED', 10_000, { description: 'the terminated task to be REVOKED' });
+    }, 90_000);
+
+    it('celery control rate_limit changes the tq worker’s rate, as inspect registered then shows', async () => {
+      expect(await celeryJson(['control', 'rate_limit', 'tasks.add', '10/m'])).toEqual({ [hostname]: { ok: 'new rate limit set successfully' } });
+      expect((await celeryJson(['inspect', 'registered']))[hostname]).toContain('tasks.add [rate_limit=10/m]');
+      expect(await celeryJson(['control', 'rate_limit', 'tasks.add', '0'])).toMatchObject({ [hostname]: { error: expect.stringMatching(/Invalid rate limit/u) } });
+    }, 90_000);
+
+    it("Celery's EventReceiver and State see the tq worker online and its task SUCCESS", async () => {
+      const child = spawn(PYTHON, ['celery_events_dump.py', hostname, '30', 'task-succeeded'], { cwd: FIXTURES, env: { ...process.env, ...options.env } });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      await waitUntil(() => stdout.includes('listening'), 30_000, { description: 'the Python receiver to bind its queue' });
+      await new Promise((resolve) => setTimeout(resolve, 2_500)); // one heartbeat, so State knows the worker
+      const result = await app.sendTask('tasks.sleep', [10], { queue: options.env.E2E_QUEUE });
+      expect(await result.get({ timeout: 10_000 })).toBe(10);
+      await exited;
+      const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { types: string[]; worker: Record<string, unknown>; tasks: Record<string, Record<string, unknown>> };
+      expect(report.types).toEqual(expect.arrayContaining(['worker-heartbeat', 'task-received', 'task-started', 'task-succeeded']));
+      expect(report.worker).toMatchObject({ alive: true, freq: 2, sw_ident: 'tq' });
+      expect(report.tasks[result.id]).toMatchObject({ name: 'tasks.sleep', state: 'SUCCESS', result: '10', worker: hostname });
+    }, 90_000);
+  });
 }
