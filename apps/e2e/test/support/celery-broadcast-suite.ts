@@ -22,6 +22,7 @@ import { createApp, type App } from '@tq/core';
 import { createRedisBackend } from '@tq/backend-redis';
 import { waitUntil } from '@tq/testing';
 import { Worker } from '@tq/worker';
+import { spawnCli } from './cli-process.js';
 import { FIXTURES, PYTHON, runPythonJson, startPythonCeleryWorker } from './python-celery.js';
 
 export interface BroadcastSuiteOptions {
@@ -223,5 +224,81 @@ export function celeryBroadcastSuite(options: BroadcastSuiteOptions): void {
       expect(report.worker).toMatchObject({ alive: true, freq: 2, sw_ident: 'tq' });
       expect(report.tasks[result.id]).toMatchObject({ name: 'tasks.sleep', state: 'SUCCESS', result: '10', worker: hostname });
     }, 90_000);
+  });
+
+  describe('the tq CLI on a mixed fleet (a tq worker beside a Python Celery worker)', () => {
+    const tqHost = `tq-cli-e2e@${randomUUID().slice(0, 8)}`;
+    const pyHost = `py-cli-e2e-${randomUUID().slice(0, 8)}@localhost`;
+    let app: App;
+    let worker: Worker;
+    let python: ChildProcess;
+
+    /** `tq <args> --broker <url>`; resolves with its exit code and output (killed at 60 s). */
+    const tq = async (args: string[]): Promise<{ code: number | string; output: string }> => {
+      const cli = spawnCli([...args, '--broker', options.env.E2E_BROKER_URL], {});
+      const timer = setTimeout(() => cli.child.kill('SIGKILL'), 60_000);
+      const code = await cli.exited;
+      clearTimeout(timer);
+      return { code, output: cli.output() };
+    };
+
+    beforeAll(async () => {
+      app = createApp({ broker: options.createBroker(), backend: createRedisBackend({ url: options.resultsUrl }) });
+      app.task('tasks.add', (x: number, y: number) => x + y);
+      worker = new Worker(app, { queues: [`${options.env.E2E_QUEUE}-tq`], hostname: tqHost, logLevel: 'silent' });
+      await worker.start();
+      python = startPythonCeleryWorker(options.celeryApp, options.env.E2E_QUEUE, options.env, ['-n', pyHost, '--task-events']);
+      const mailbox = new ControlMailbox(requireFanout(app.broker));
+      await waitUntil(async () => pyHost in repliesByHostname(await mailbox.call('ping', {}, { destination: [pyHost], timeoutMs: 500 })), 60_000, { intervalMs: 200, description: 'the Python worker to come up' });
+      await mailbox.close();
+    }, 90_000);
+
+    afterAll(async () => {
+      python?.kill('SIGKILL');
+      await worker?.stop({ cold: true, timeoutMs: 0 });
+      await app?.close();
+    });
+
+    it('tq status and tq inspect ping list both workers', async () => {
+      const status = await tq(['status', '--timeout', '2']);
+      expect(status.code).toBe(0);
+      expect(status.output).toContain(`${tqHost}: OK`);
+      expect(status.output).toContain(`${pyHost}: OK`);
+      const ping = await tq(['inspect', 'ping', '--json', '--timeout', '2', '--destination', `${tqHost},${pyHost}`]);
+      expect(JSON.parse(ping.output)).toEqual({ [tqHost]: { ok: 'pong' }, [pyHost]: { ok: 'pong' } });
+    }, 90_000);
+
+    it('tq inspect registered shows the Python worker’s tasks; tq control rate_limit answers from both', async () => {
+      const registered = await tq(['inspect', 'registered', '--json', '--destination', pyHost, '--timeout', '5']);
+      expect((JSON.parse(registered.output) as Record<string, string[]>)[pyHost]).toContain('tasks.add');
+      const control = await tq(['control', 'rate_limit', 'tasks.add', '5/s', '--json', '--destination', `${tqHost},${pyHost}`, '--timeout', '5']);
+      expect(JSON.parse(control.output)).toEqual({ [tqHost]: { ok: 'new rate limit set successfully' }, [pyHost]: { ok: 'new rate limit set successfully' } });
+      const text = await tq(['inspect', 'ping', '--destination', tqHost]);
+      expect(text.output).toContain(`->  ${tqHost}: OK\n        pong`);
+      expect(text.output).toContain('1 node online.');
+    }, 90_000);
+
+    it('tq events --dump prints the Python worker’s task events as JSON lines', async () => {
+      const cli = spawnCli(['events', '--dump', '--duration', '20', '--broker', options.env.E2E_BROKER_URL], {});
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // its queue is bound
+      const outcome = await pythonSend('tasks.add', [4, 5]);
+      await waitUntil(() => cli.output().includes('"task-succeeded"') && cli.output().includes(outcome.id as string), 30_000, { description: 'task-succeeded in the dump' });
+      cli.child.kill('SIGINT');
+      await cli.exited;
+      const events = cli
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((event) => event.uuid === outcome.id);
+      expect(events.map((event) => event.type)).toEqual(['task-received', 'task-started', 'task-succeeded']);
+      expect(events[2]).toMatchObject({ hostname: pyHost, result: '9' });
+    }, 90_000);
+
+    it('nobody answering is exit code 69 with a hint, as celery inspect', async () => {
+      const result = await tq(['inspect', 'ping', '--destination', 'nobody@nowhere', '--timeout', '0.5']);
+      expect(result.code).toBe(69);
+      expect(result.output).toMatch(/no nodes replied within 0.5 s/u);
+    }, 60_000);
   });
 }

@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { CONTROL_METHODS } from '../control/command-arguments.js';
+import { broadcastAndPrint, type BroadcastFlags } from '../control/broadcast-and-print.js';
+import { withRemoteControlOptions } from './inspect-command.js';
+
+export function controlCommand(): Command {
+  return withRemoteControlOptions(
+    new Command('control')
+      .description(`steer running workers (tq or Celery): ${Object.keys(CONTROL_METHODS).join(', ')}`)
+      .argument('<method>', 'the control command, e.g. rate_limit')
+      .argument('[args...]', 'its arguments, e.g. tasks.add 10/m'),
+  ).action(async (method: string, words: string[], flags: BroadcastFlags) => {
+    process.exitCode = await broadcastAndPrint('control', method, words, flags);
+  });
+}
