@@ -1,3 +1,5 @@
+import { AppControl } from '../control/app-control.js';
+import { EventReceiver, type ReceiveOptions } from '../control/event-receiver.js';
 import { hostname } from 'node:os';
 import type { Broker, PublishOptions } from '../contracts/broker.js';
 import type { ResultBackend } from '../contracts/backend.js';
@@ -47,6 +49,7 @@ export class App implements TaskSender {
   private backendInstance: ResultBackend | undefined;
 
   private readonly options: AppOptions;
+  private controlClient: AppControl | undefined;
 
   constructor(options: AppOptions = {}) {
     this.options = { ...options };
@@ -192,7 +195,18 @@ export class App implements TaskSender {
   }
 
   /** Close the broker and backend this app created or was given. */
+  /** Celery's app.control: inspect and steer running workers (tq and Celery) over the broker's broadcast. */
+  get control(): AppControl {
+    return (this.controlClient ??= new AppControl(() => this.broker));
+  }
+
+  /** Celery's app.events: `await app.events.receive({ handlers })`, or iterate the receiver. */
+  get events(): { receive(options?: ReceiveOptions): Promise<EventReceiver> } {
+    return { receive: (options) => EventReceiver.open(this.broker, options) };
+  }
+
   async close(): Promise<void> {
+    await this.controlClient?.close();
     await Promise.all([this.brokerInstance?.close(), this.backendInstance?.close()]);
   }
 }

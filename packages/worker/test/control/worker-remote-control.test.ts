@@ -124,4 +124,41 @@ describe('a running worker answers remote control (memory broker)', () => {
     expect(await mailbox.call('ping', {}, { destination: ['tq@control-6'], timeoutMs: 200 })).toEqual([]);
     await mailbox.close();
   });
+
+  it('app.control (inspect, rateLimit, revoke) and app.events (handlers and an async iterator), typed', async () => {
+    const app = testApp();
+    registerSlow(app);
+    app.task('tasks.add', (x: number, y: number) => x + y);
+    const worker = testWorker(app, { hostname: 'tq@control-7', concurrency: 1, events: true });
+    await worker.start();
+    const succeeded: string[] = [];
+    const receiver = await app.events.receive();
+    const counted = await app.events.receive({ handlers: { 'task-succeeded': (event) => succeeded.push(String(event.uuid)) } });
+
+    const inspect = app.control.inspect({ destination: ['tq@control-7'], timeoutMs: 2_000 });
+    expect(await inspect.ping()).toEqual({ 'tq@control-7': { ok: 'pong' } });
+    const running = await app.sendTask('tasks.slow', ['x']);
+    await waitFor(() => worker.stats.active === 1);
+    const active = await inspect.active();
+    expect(active['tq@control-7']?.map((request) => request.id)).toEqual([running.id]);
+    expect(await app.control.rateLimit('tasks.add', '5/s', { destination: ['tq@control-7'], reply: true })).toEqual({ 'tq@control-7': { ok: 'new rate limit set successfully' } });
+
+    const queued = await app.sendTask('tasks.add', [1, 1]);
+    await app.control.revoke(queued.id);
+    await app.control.revoke(running.id, { terminate: true, destination: ['tq@control-7'], reply: true });
+    await waitFor(async () => (await app.backend!.get(queued.id)).status === 'REVOKED');
+    const done = await app.sendTask('tasks.add', [2, 2]);
+    expect(await done.get({ timeout: 5_000 })).toBe(4);
+
+    const types: string[] = [];
+    for await (const event of receiver) {
+      if (event.uuid === running.id || event.uuid === done.id) types.push(`${event.uuid === done.id ? 'done' : 'running'} ${event.type}`);
+      if (event.uuid === done.id && event.type === 'task-succeeded') break;
+    }
+    expect(types).toEqual(['running task-received', 'running task-started', 'running task-revoked', 'done task-received', 'done task-started', 'done task-succeeded']);
+    await waitFor(() => succeeded.length === 1);
+    expect(succeeded).toEqual([done.id]);
+    await receiver.close();
+    await counted.close();
+  });
 });
