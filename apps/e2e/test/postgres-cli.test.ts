@@ -35,9 +35,9 @@ describe.runIf(up)('tq migrate and tq results on PostgreSQL', () => {
   it('tq migrate --result-backend applies the migrations once, then reports the schema up to date', async () => {
     const { url } = fresh();
     const first = await tq(['migrate', '--result-backend', url]);
-    expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('applied 001_initial.sql (now at version 1)') });
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('applied 001_initial.sql, 002_revoked_tasks.sql (now at version 2)') });
     const second = await tq(['migrate', '--result-backend', url.replace('postgres://', 'postgresql://')]);
-    expect(second).toMatchObject({ code: 0, stdout: expect.stringContaining('schema up to date (version 1)') });
+    expect(second).toMatchObject({ code: 0, stdout: expect.stringContaining('schema up to date (version 2)') });
     // A backend that must not migrate itself now finds its schema ready.
     const backend = createPostgresBackend({ url, migrate: false });
     await backend.connect();

@@ -7,6 +7,7 @@ import {
   ConfigurationError,
   type MigrationReport,
   type ResultBackend,
+  type RevocationStore,
   type ResultQuery,
   type ResultRecord,
   type StateUpdate,
@@ -141,6 +142,31 @@ class PostgresResultBackend implements PostgresBackend {
     }
     return this.prepare().then(() => this.listener.wait(taskId, options));
   }
+
+  readonly revocations: RevocationStore = {
+    add: async (ids, expiresAt) => {
+      await this.prepare();
+      for (const id of ids) validateId(id, 'task id');
+      if (ids.length === 0) return;
+      const table = this.names.revokedTasks;
+      await this.write('store revoked task ids', async () => {
+        // A repeated revoke never shortens one; expired rows are swept on the way.
+        await this.pool.query(
+          `INSERT INTO ${table} (task_id, expires_at) SELECT id, to_timestamp($2::double precision / 1000) FROM unnest($1::text[]) AS id
+           ON CONFLICT (task_id) DO UPDATE SET expires_at = GREATEST(${table}.expires_at, EXCLUDED.expires_at)`,
+          [[...ids], expiresAt],
+        );
+        await this.pool.query(`DELETE FROM ${table} WHERE expires_at <= now()`);
+      });
+    },
+    list: async () => {
+      await this.prepare();
+      const { rows } = await this.run('read revoked task ids', () =>
+        this.pool.query<{ task_id: string; expires_ms: string }>(`SELECT task_id, (extract(epoch FROM expires_at) * 1000)::bigint AS expires_ms FROM ${this.names.revokedTasks} WHERE expires_at > now()`),
+      );
+      return rows.map((row) => ({ id: row.task_id, expiresAt: Number(row.expires_ms) }));
+    },
+  };
 
   async forget(taskId: string): Promise<void> {
     await this.prepare();

@@ -13,6 +13,7 @@ export interface SchemaNames {
   readonly groups: string;
   readonly chordCounters: string;
   readonly chordJoin: string;
+  readonly revokedTasks: string;
   /** The channel the notify_ready trigger announces ready states on (unquoted, as notifications name it). */
   readonly readyChannel: string;
 }
@@ -31,6 +32,7 @@ export function schemaNames(schema = 'tq'): SchemaNames {
     groups: qualified('task_groups'),
     chordCounters: qualified('chord_counters'),
     chordJoin: qualified('chord_join'),
+    revokedTasks: qualified('revoked_tasks'),
     readyChannel: `tq_ready:${schema}`,
   };
 }

@@ -23,7 +23,10 @@ describe.runIf(up)('migrations', () => {
       const outcomes = await Promise.allSettled(backends.map((backend) => backend.connect()));
       expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
       const applied = await sql<{ version: number; name: string }>(`SELECT version, name FROM "${schema}".tq_migrations ORDER BY version`);
-      expect(applied).toEqual([{ version: 1, name: '001_initial.sql' }]);
+      expect(applied).toEqual([
+        { version: 1, name: '001_initial.sql' },
+        { version: 2, name: '002_revoked_tasks.sql' },
+      ]);
       // And every instance can use it at once.
       await Promise.all(backends.map((backend, index) => backend.storeState(`task-${index}`, { status: 'SUCCESS', result: index })));
       expect((await backends[0]!.get('task-7')).result).toBe(7);
@@ -36,8 +39,8 @@ describe.runIf(up)('migrations', () => {
     const schema = fresh();
     const backend = createPostgresBackend({ url: POSTGRES_URL, schema, migrate: false });
     try {
-      expect(await backend.migrate()).toEqual({ applied: ['001_initial.sql'], version: 1 });
-      expect(await backend.migrate()).toEqual({ applied: [], version: 1 });
+      expect(await backend.migrate()).toEqual({ applied: ['001_initial.sql', '002_revoked_tasks.sql'], version: 2 });
+      expect(await backend.migrate()).toEqual({ applied: [], version: 2 });
       await backend.connect();
     } finally {
       await backend.close();
@@ -50,12 +53,14 @@ describe.runIf(up)('migrations', () => {
     try {
       await backend.connect();
       const tables = await sql<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename', [schema]);
-      expect(tables.map((row) => row.tablename)).toEqual(['chord_counters', 'chord_members', 'task_groups', 'task_results', 'tq_migrations']);
+      expect(tables.map((row) => row.tablename)).toEqual(['chord_counters', 'chord_members', 'revoked_tasks', 'task_groups', 'task_results', 'tq_migrations']);
       const indexes = await sql<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname', [schema]);
       expect(indexes.map((row) => row.indexname)).toEqual([
         'chord_counters_expires_at',
         'chord_counters_pkey',
         'chord_members_pkey',
+        'revoked_tasks_expires_at',
+        'revoked_tasks_pkey',
         'task_groups_expires_at',
         'task_groups_pkey',
         'task_results_expires_at',

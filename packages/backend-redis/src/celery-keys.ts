@@ -15,6 +15,8 @@ export interface CeleryKeys {
    */
   chordMembers(groupId: string): string;
   chordState(groupId: string): string;
+  /** tq's durable revokes: a sorted set of task ids scored by when the revoke expires (epoch ms). */
+  readonly revoked: string;
 }
 
 export function celeryKeys(prefix: string): CeleryKeys {
@@ -23,5 +25,6 @@ export function celeryKeys(prefix: string): CeleryKeys {
     group: (groupId) => `${prefix}celery-taskset-meta-${groupId}`,
     chordMembers: (groupId) => `${prefix}tq-chord-${groupId}.members`,
     chordState: (groupId) => `${prefix}tq-chord-${groupId}.state`,
+    revoked: `${prefix}tq-revoked-tasks`,
   };
 }

@@ -7,6 +7,7 @@ import {
   type Clock,
   ConfigurationError,
   type ResultBackend,
+  type RevocationStore,
   type StateUpdate,
   type TaskMeta,
   TaskState,
@@ -138,6 +139,27 @@ class RedisBackend implements ResultBackend {
     }
     return this.subscriber.wait(taskId, this.keys.task(taskId), options);
   }
+
+  readonly revocations: RevocationStore = {
+    add: async (ids, expiresAt) => {
+      this.assertOpen();
+      for (const id of ids) validateId(id, 'task id');
+      if (ids.length === 0) return;
+      const members = ids.flatMap((id) => [expiresAt, id]);
+      await this.run('store revoked task ids', async () => {
+        // GT: a revoke repeated with an earlier expiry never shortens one; expired ones are swept here.
+        await this.client.zadd(this.keys.revoked, 'GT', ...members);
+        await this.client.zremrangebyscore(this.keys.revoked, '-inf', this.clock.now());
+      });
+    },
+    list: async () => {
+      this.assertOpen();
+      const flat = await this.run('read revoked task ids', () => this.client.zrangebyscore(this.keys.revoked, `(${this.clock.now()}`, '+inf', 'WITHSCORES'));
+      const live: Array<{ id: string; expiresAt: number }> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) live.push({ id: flat[i] as string, expiresAt: Number(flat[i + 1]) });
+      return live;
+    },
+  };
 
   async forget(taskId: string): Promise<void> {
     this.assertOpen();

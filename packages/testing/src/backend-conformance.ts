@@ -4,6 +4,7 @@ import { type BackendConformanceOptions, backendTimings } from './backend/backen
 import { BackendHarness } from './backend/backend-harness.js';
 import { chordCases } from './backend/chord-cases.js';
 import { lifecycleCases } from './backend/lifecycle-cases.js';
+import { revocationCases } from './backend/revocation-cases.js';
 import { stateCases } from './backend/state-cases.js';
 import { waitCases } from './backend/wait-cases.js';
 
@@ -12,6 +13,7 @@ const BACKEND_CASES: Record<BackendConformanceCase, BackendCaseDefinition> = {
   ...stateCases,
   ...waitCases,
   ...lifecycleCases,
+  ...revocationCases,
   ...chordCases,
 };
 

@@ -27,4 +27,6 @@ export interface WorkerOptions {
   events?: boolean;
   /** Send worker-heartbeat events every 2 s (Celery's default; --without-heartbeat turns them off). @default true */
   heartbeat?: boolean;
+  /** How often to read durable revokes from the result backend (also at start); false not to. @default "5s" */
+  revokeSync?: Duration | false;
 }

@@ -6,6 +6,7 @@ import { createLogger } from './logger.js';
 import type { Abortable } from './lazy-abort.js';
 import { WorkerControl, type ControlHost } from './control/worker-control.js';
 import { RevokedIds } from './control/revoked-ids.js';
+import { RevocationSync } from './control/revocation-sync.js';
 import { DeliveryProcessor, type RevokeControl } from './process-delivery.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { WorkerEvents } from './worker-events.js';
@@ -50,6 +51,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private readonly revokes: RevokeControl & { revoked: RevokedIds; terminations: Map<string, string | null> };
   private readonly rateOverrides = new Map<string, number | null>();
   private control: WorkerControl | undefined;
+  private revocationSync: RevocationSync | undefined;
   /** Keeps the process alive while running, as a server would, even when the broker holds no socket (memory://). */
   private keepAlive: NodeJS.Timeout | undefined;
   private active = 0;
@@ -126,9 +128,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.keepAlive = setInterval(() => undefined, 2 ** 30);
     try {
       await this.app.connect();
+      await this.startRevocationSync();
       this.consumer = await this.consume(this.consumedQueues);
       await this.startControl();
     } catch (error) {
+      this.revocationSync?.stop();
       clearInterval(this.keepAlive);
       this.currentState = 'stopped';
       throw error;
@@ -144,6 +148,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.logger.warn({ err: error }, 'consumer error (recovering)');
       },
     });
+  }
+
+  /** Durable revokes, where the backend keeps them: read before the first delivery, then every few seconds. */
+  private async startRevocationSync(): Promise<void> {
+    const store = this.app.backend?.revocations;
+    if (store === undefined || this.options.revokeSync === false) return;
+    const intervalMs = toMilliseconds(this.options.revokeSync ?? '5s', 'revokeSync');
+    this.revocationSync = new RevocationSync(store, this.revokes.revoked, intervalMs, this.logger);
+    await this.revocationSync.start();
   }
 
   /** Remote control and events, where the broker can broadcast; a failure here leaves the worker running without them. */
@@ -243,6 +256,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     clearTimeout(timer);
     await this.consumer?.cancel({ deadlineMs: 0 });
     await Promise.all([...this.addedConsumers.values()].map((consumer) => consumer.cancel({ deadlineMs: 0 })));
+    this.revocationSync?.stop();
     // Last, so `inspect` still sees the worker while it drains, and worker-offline follows its final task events.
     await this.control?.stop().catch((error: unknown) => this.logger.debug({ err: error }, 'remote control did not stop cleanly'));
     clearInterval(this.keepAlive);

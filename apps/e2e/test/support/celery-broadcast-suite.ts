@@ -301,4 +301,33 @@ export function celeryBroadcastSuite(options: BroadcastSuiteOptions): void {
       expect(result.output).toMatch(/no nodes replied within 0.5 s/u);
     }, 60_000);
   });
+
+  it('a revoke sent with tq control while no worker runs is honoured by a worker started 5 s later', async () => {
+    const queue = `${options.env.E2E_QUEUE}-durable`;
+    const app = createApp({ broker: options.createBroker(), backend: createRedisBackend({ url: options.resultsUrl }) });
+    let runs = 0;
+    app.task('tasks.add', (x: number, y: number) => {
+      runs += 1;
+      return x + y;
+    });
+    try {
+      const doomed = await app.sendTask('tasks.add', [1, 2], { queue });
+      const cli = spawnCli(['control', 'revoke', doomed.id, '--broker', options.env.E2E_BROKER_URL, '--backend', options.resultsUrl, '--timeout', '0.5'], {});
+      expect(await cli.exited).toBe(0);
+      expect(cli.output()).toMatch(/no worker replied; the revoke is stored in redis:/u);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      const kept = await app.sendTask('tasks.add', [2, 2], { queue });
+      const worker = new Worker(app, { queues: [queue], logLevel: 'silent', control: false });
+      await worker.start();
+      try {
+        expect(await kept.get({ timeout: 10_000 })).toBe(4);
+        await waitUntil(async () => (await app.backend!.get(doomed.id)).status === 'REVOKED', 10_000, { description: 'the revoked task to be REVOKED' });
+        expect(runs).toBe(1);
+      } finally {
+        await worker.stop({ cold: true, timeoutMs: 0 });
+      }
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
 }

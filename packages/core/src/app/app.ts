@@ -197,7 +197,7 @@ export class App implements TaskSender {
   /** Close the broker and backend this app created or was given. */
   /** Celery's app.control: inspect and steer running workers (tq and Celery) over the broker's broadcast. */
   get control(): AppControl {
-    return (this.controlClient ??= new AppControl(() => this.broker));
+    return (this.controlClient ??= new AppControl(() => this.broker, () => this.backend));
   }
 
   /** Celery's app.events: `await app.events.receive({ handlers })`, or iterate the receiver. */

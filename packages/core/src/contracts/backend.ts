@@ -113,6 +113,18 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Revoked task ids kept with an expiry (ARCHITECTURE §8, issue: durable revokes), so a worker
+ * started after a revoke, or one that missed the broadcast, still skips the task. Celery forgets
+ * revokes on restart unless a worker runs with --statedb; tq keeps them where results are kept.
+ */
+export interface RevocationStore {
+  /** Keep these ids as revoked until `expiresAt` (epoch ms); adding one again extends it. */
+  add(ids: readonly string[], expiresAt: number): Promise<void>;
+  /** The ids revoked and not yet expired, with their expiry. */
+  list(): Promise<Array<{ id: string; expiresAt: number }>>;
+}
+
 export interface ResultBackend {
   readonly specificationVersion: 'v1';
   readonly name: string;
@@ -144,6 +156,8 @@ export interface ResultBackend {
    * `tq migrate`. Safe to run from several processes at once.
    */
   migrate?(): Promise<MigrationReport>;
+  /** Optional: durable revokes, read by workers at start and every few seconds. */
+  readonly revocations?: RevocationStore;
   /** Optional, where capabilities.history is true: recent results matching `query`, newest first (`tq results`). */
   listResults?(query: ResultQuery): Promise<ResultRecord[]>;
   close(): Promise<void>;

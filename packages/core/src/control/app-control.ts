@@ -1,6 +1,10 @@
+import type { ResultBackend } from '../contracts/backend.js';
 import type { Broker } from '../contracts/broker.js';
 import { ControlMailbox, repliesByHostname, requireFanout, type BroadcastOptions } from './mailbox.js';
 import type { RequestTarget } from './pidbox-wire.js';
+
+/** How long a revoke is kept: Celery's worker keeps revoked ids 3 hours (REVOKE_EXPIRES). */
+export const DEFAULT_REVOKE_EXPIRES_MS = 3 * 60 * 60 * 1000;
 
 /** Celery's Request.info(), as `active` and `reserved` list it. */
 export interface ActiveRequest {
@@ -90,15 +94,24 @@ export class Inspect {
 export class AppControl {
   private mailbox: ControlMailbox | undefined;
 
-  constructor(private readonly broker: () => Broker) {}
+  constructor(
+    private readonly broker: () => Broker,
+    private readonly backend: () => ResultBackend | undefined = () => undefined,
+  ) {}
 
   inspect(options: InspectOptions = {}): Inspect {
     return new Inspect(this, options);
   }
 
-  /** Revoke: workers never start these ids; with `terminate`, running ones are stopped. Waits for replies only with `reply`. */
-  async revoke(ids: string | readonly string[], options: RequestTarget & { terminate?: boolean; signal?: string; reply?: boolean; timeoutMs?: number } = {}): Promise<ByHostname<CommandReply>> {
-    const args = { task_id: typeof ids === 'string' ? [ids] : [...ids], terminate: options.terminate ?? false, signal: options.signal ?? 'SIGTERM' };
+  /**
+   * Revoke: workers never start these ids; with `terminate`, running ones are stopped. Stored in the
+   * result backend first, where it keeps revokes (Redis, PostgreSQL, memory), so workers started
+   * later or that miss the broadcast skip them too. Waits for replies only with `reply`.
+   */
+  async revoke(ids: string | readonly string[], options: RequestTarget & { terminate?: boolean; signal?: string; reply?: boolean; timeoutMs?: number; expiresMs?: number } = {}): Promise<ByHostname<CommandReply>> {
+    const taskIds = typeof ids === 'string' ? [ids] : [...ids];
+    await this.backend()?.revocations?.add(taskIds, Date.now() + (options.expiresMs ?? DEFAULT_REVOKE_EXPIRES_MS));
+    const args = { task_id: taskIds, terminate: options.terminate ?? false, signal: options.signal ?? 'SIGTERM' };
     return repliesByHostname(await this.broadcast('revoke', args, options)) as ByHostname<CommandReply>;
   }
 

@@ -38,5 +38,5 @@ export {
   type WorkerEventType,
 } from './celery-events.js';
 export { topicMatches } from '../util/topic-match.js';
-export { AppControl, Inspect, type ActiveRequest, type ByHostname, type CommandReply, type InspectOptions } from './app-control.js';
+export { AppControl, DEFAULT_REVOKE_EXPIRES_MS, Inspect, type ActiveRequest, type ByHostname, type CommandReply, type InspectOptions } from './app-control.js';
 export { EventReceiver, type EventHandler, type ReceiveOptions } from './event-receiver.js';

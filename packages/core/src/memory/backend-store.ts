@@ -33,6 +33,9 @@ export class BackendStore {
   private readonly readyListeners = new Map<string, Set<ReadyListener>>();
   private writesSinceSweep = 0;
 
+  /** Revoked ids and when they expire (epoch ms). */
+  readonly revoked = new Map<string, number>();
+
   constructor(readonly clock: Clock) {}
 
   readResult(taskId: string): TaskMeta | undefined {

@@ -2,6 +2,7 @@ import type {
   BackendCapabilities,
   ChordJoinResult,
   ResultBackend,
+  RevocationStore,
   StateUpdate,
   TaskMeta,
   WaitOptions,
@@ -93,6 +94,26 @@ class MemoryBackend implements ResultBackend {
       this.pendingWaits.add(fail);
     });
   }
+
+  readonly revocations: RevocationStore = {
+    add: async (ids, expiresAt) => {
+      this.assertOpen();
+      for (const id of ids) {
+        validateId(id, 'task id');
+        this.store.revoked.set(id, Math.max(expiresAt, this.store.revoked.get(id) ?? 0));
+      }
+    },
+    list: async () => {
+      this.assertOpen();
+      const now = this.store.clock.now();
+      const live: Array<{ id: string; expiresAt: number }> = [];
+      for (const [id, expiresAt] of this.store.revoked) {
+        if (expiresAt > now) live.push({ id, expiresAt });
+        else this.store.revoked.delete(id);
+      }
+      return live;
+    },
+  };
 
   async forget(taskId: string): Promise<void> {
     this.assertOpen();

@@ -22,6 +22,7 @@ export const BACKEND_CONFORMANCE_CASES = [
   'chord-join-exactly-once',
   'chord-join-repeat',
   'closed',
+  'revocations',
 ] as const;
 
 export type BackendConformanceCase = (typeof BACKEND_CONFORMANCE_CASES)[number];

@@ -151,7 +151,9 @@ export class WorkerControl implements ControlTarget {
   }
 
   async revoke(ids: readonly string[], options: { terminate: boolean; signal: string | null }): Promise<RevokeResult> {
-    this.options.revoked.add(ids);
+    const expiresAt = this.options.revoked.add(ids);
+    // Durable, so workers started later or that missed this broadcast skip them too.
+    await this.host.app.backend?.revocations?.add(ids, expiresAt).catch((error: unknown) => this.host.logger.warn({ err: error, ids }, 'revoke not stored durably; workers started later may run these tasks'));
     const terminated: string[] = [];
     if (options.terminate) {
       for (const id of ids) if (this.host.terminate(id, options.signal)) terminated.push(id);

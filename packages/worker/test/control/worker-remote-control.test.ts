@@ -161,4 +161,31 @@ describe('a running worker answers remote control (memory broker)', () => {
     await receiver.close();
     await counted.close();
   });
+
+  it('honours a revoke sent while no worker ran: the worker started later reads it from the backend and never runs the task', async () => {
+    const app = testApp();
+    let runs = 0;
+    app.task('tasks.count', () => ++runs);
+    const doomed = await app.sendTask('tasks.count', []);
+    await app.control.revoke(doomed.id); // nobody listens: only the backend keeps it
+    expect((await app.backend!.revocations!.list()).map((entry) => entry.id)).toEqual([doomed.id]);
+    const kept = await app.sendTask('tasks.count', []);
+    const worker = testWorker(app, { hostname: 'tq@control-8' });
+    await worker.start();
+    expect(await kept.get({ timeout: 5_000 })).toBe(1);
+    await waitFor(async () => (await app.backend!.get(doomed.id)).status === 'REVOKED');
+    expect(runs).toBe(1);
+  });
+
+  it('catches up with a revoke it missed (stored by another process) within its revokeSync interval', async () => {
+    const app = testApp();
+    app.task('tasks.noop', () => 'ran');
+    const worker = testWorker(app, { hostname: 'tq@control-9', revokeSync: '50ms', control: false });
+    await worker.start();
+    const id = 'revoked-elsewhere-1';
+    await app.backend!.revocations!.add([id], Date.now() + 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await app.sendTask('tasks.noop', [], { taskId: id });
+    await waitFor(async () => (await app.backend!.get(id)).status === 'REVOKED');
+  });
 });

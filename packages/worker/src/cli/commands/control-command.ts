@@ -9,7 +9,9 @@ export function controlCommand(): Command {
       .description(`steer running workers (tq or Celery): ${Object.keys(CONTROL_METHODS).join(', ')}`)
       .argument('<method>', 'the control command, e.g. rate_limit')
       .argument('[args...]', 'its arguments, e.g. tasks.add 10/m'),
-  ).action(async (method: string, words: string[], flags: BroadcastFlags) => {
+  )
+    .option('--backend <url>', 'revoke, terminate: also store the revoke in this result backend (default: the app\'s, then TQ_RESULT_BACKEND), so workers started later skip the tasks')
+    .action(async (method: string, words: string[], flags: BroadcastFlags) => {
     process.exitCode = await broadcastAndPrint('control', method, words, flags);
   });
 }

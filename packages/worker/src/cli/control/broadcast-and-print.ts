@@ -1,4 +1,5 @@
-import { ControlMailbox, requireFanout, repliesByHostname } from '@tq/core';
+import { ControlMailbox, DEFAULT_REVOKE_EXPIRES_MS, TqError, requireFanout, repliesByHostname } from '@tq/core';
+import { openResultBackend } from '../open-backend.js';
 import { commandArguments } from './command-arguments.js';
 import { openControlBroker, type ControlConnectionFlags } from './open-control-broker.js';
 
@@ -7,6 +8,8 @@ export interface BroadcastFlags extends ControlConnectionFlags {
   /** Seconds, as Celery's --timeout. */
   timeout: number;
   json?: boolean;
+  /** Where revokes are stored durably (control revoke / terminate). */
+  backend?: string;
 }
 
 /** Celery's exit code when no node replied (EX_UNAVAILABLE). */
@@ -19,6 +22,7 @@ export const NO_REPLY_EXIT_CODE = 69;
  */
 export async function broadcastAndPrint(kind: 'inspect' | 'control', method: string, words: readonly string[], flags: BroadcastFlags, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const args = commandArguments(kind, method, words);
+  const stored = kind === 'control' && (method === 'revoke' || method === 'terminate') ? await storeRevokes(args.task_id as string[], flags) : undefined;
   const { broker, close } = await openControlBroker(flags);
   const mailbox = new ControlMailbox(requireFanout(broker));
   try {
@@ -26,6 +30,10 @@ export async function broadcastAndPrint(kind: 'inspect' | 'control', method: str
     const byHost = repliesByHostname(replies);
     if (flags.json === true) out.write(`${JSON.stringify(byHost)}\n`);
     else for (const [host, reply] of Object.entries(byHost)) out.write(formatReply(host, reply));
+    if (replies.length === 0 && stored !== undefined) {
+      process.stderr.write(`tq: no worker replied; the revoke is stored in ${stored}, so workers started later skip these tasks.\n`);
+      return 0;
+    }
     if (replies.length === 0) {
       process.stderr.write(`tq: error: no nodes replied within ${flags.timeout} s. Check that workers run on ${broker.displayUrl}${flags.destination === undefined ? '' : ` with the names ${flags.destination.join(', ')}`}, or raise --timeout.\n`);
       return NO_REPLY_EXIT_CODE;
@@ -54,4 +62,27 @@ function indent(text: string): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Keep revokes in the result backend (--backend, the app's, or TQ_RESULT_BACKEND), so workers that
+ * are down now skip them later; without a backend, a revoke reaches only the workers online.
+ */
+async function storeRevokes(ids: readonly string[], flags: BroadcastFlags): Promise<string | undefined> {
+  if (flags.backend === undefined && flags.app === undefined && (process.env.TQ_RESULT_BACKEND ?? 'none') === 'none') return undefined;
+  let backend;
+  try {
+    backend = await openResultBackend({ backend: flags.backend, app: flags.app });
+  } catch (error) {
+    // An app without a backend: nothing durable to write to, the broadcast still goes out.
+    if (flags.backend === undefined && TqError.isInstance(error) && error.code === 'TQ_CONFIGURATION') return undefined;
+    throw error;
+  }
+  try {
+    if (backend.revocations === undefined) return undefined;
+    await backend.revocations.add(ids, Date.now() + DEFAULT_REVOKE_EXPIRES_MS);
+    return backend.displayUrl;
+  } finally {
+    await backend.close();
+  }
 }
