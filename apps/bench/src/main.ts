@@ -44,6 +44,11 @@ const benchmarks: Record<string, () => Promise<string>> = {
       port: envNumber('BENCH_SQS_PORT', 9325),
     });
   },
+  // Remote control and Celery events: control off vs on (heartbeats) vs task events on, alternating.
+  events: async () => {
+    const { eventsCost } = await import('./events/events-cost.js');
+    return eventsCost({ tasks: envNumber('BENCH_TASKS', 20_000), runs: envNumber('BENCH_RUNS', 5), concurrency: envNumber('BENCH_CONCURRENCY', 100) });
+  },
   'redis-cost': async () => {
     const { costPerTask } = await import('./redis/cost-per-task.js');
     return costPerTask({ tasks: envNumber('BENCH_TASKS', 10_000), concurrency: envNumber('BENCH_CONCURRENCY', 100) });

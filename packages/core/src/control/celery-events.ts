@@ -73,6 +73,15 @@ export function utcOffsetHours(at: Date = new Date()): number {
   return Math.floor(at.getTimezoneOffset() / 60);
 }
 
+/** The offset changes at most at a DST switch: computed once a minute, not per event (a Date per event showed in profiles). */
+let cachedOffset: { hours: number; until: number } | undefined;
+function currentOffsetHours(nowMs: number): number {
+  if (cachedOffset === undefined || nowMs >= cachedOffset.until || nowMs < cachedOffset.until - 60_000) {
+    cachedOffset = { hours: utcOffsetHours(new Date(nowMs)), until: nowMs + 60_000 };
+  }
+  return cachedOffset.hours;
+}
+
 /** A Celery event: the caller's fields, then the envelope fields that Celery sets on every event. */
 export function createEvent(type: string, fields: Readonly<Record<string, unknown>>, source: EventSource): CeleryEvent {
   const nowMs = (source.now ?? Date.now)();
@@ -81,7 +90,7 @@ export function createEvent(type: string, fields: Readonly<Record<string, unknow
     type,
     hostname: source.hostname,
     timestamp: typeof fields.timestamp === 'number' ? fields.timestamp : nowMs / 1000,
-    utcoffset: utcOffsetHours(new Date(nowMs)),
+    utcoffset: currentOffsetHours(nowMs),
     pid: source.pid,
     clock: source.clock.forward(),
   };

@@ -36,9 +36,11 @@ export interface WorkerControlOptions {
   readonly revoked: RevokedIds;
 }
 
+/** What the worker's events said about a request; its RequestInfo is built only when inspected. */
 interface TrackedRequest {
-  readonly info: RequestInfo;
-  started: boolean;
+  readonly event: { id: string; name: string; queue: string; request?: TaskRequestFields };
+  /** Epoch ms it started, or undefined while waiting for its turn. */
+  startedAt: number | undefined;
 }
 
 /**
@@ -93,7 +95,12 @@ export class WorkerControl implements ControlTarget {
   }
 
   active(): RequestInfo[] {
-    return [...this.requests.values()].filter((request) => request.started).map((request) => request.info);
+    const active: RequestInfo[] = [];
+    for (const { event, startedAt } of this.requests.values()) {
+      if (startedAt === undefined) continue;
+      active.push({ ...this.info(event.id, event.name, event.request, undefined, startedAt / 1000, event.queue), acknowledged: true });
+    }
+    return active;
   }
 
   reserved(): RequestInfo[] {
@@ -210,18 +217,15 @@ export class WorkerControl implements ControlTarget {
       emitter.on(name, listener);
       this.unlisten.push(() => emitter.off(name, listener));
     };
-    on('task-received', (event) => {
-      this.requests.set(event.id, { info: this.info(event.id, event.name, event.request, undefined, null, event.queue), started: false });
-    });
+    // Per task: one map entry and a timestamp; the reply shapes are built only when someone asks.
+    on('task-received', (event) => void this.requests.set(event.id, { event, startedAt: undefined }));
     on('task-started', (event) => {
       const request = this.requests.get(event.id);
-      if (request === undefined) return;
-      request.started = true;
-      this.requests.set(event.id, { info: { ...request.info, time_start: Date.now() / 1000, acknowledged: true, worker_pid: this.pid }, started: true });
+      if (request !== undefined) request.startedAt = Date.now();
     });
     for (const end of ['task-succeeded', 'task-failed', 'task-retried', 'task-revoked', 'task-rescheduled', 'task-ignored', 'task-replaced', 'task-duplicate'] as const) {
       on(end, (event) => {
-        if (this.requests.get(event.id)?.started === true) this.totals[event.name] = (this.totals[event.name] ?? 0) + 1;
+        if (this.requests.get(event.id)?.startedAt !== undefined) this.totals[event.name] = (this.totals[event.name] ?? 0) + 1;
         this.requests.delete(event.id);
       });
     }

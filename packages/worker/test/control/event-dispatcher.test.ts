@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { decodeEvent, eventReceiverBinding, LamportClock, requireFanout, type CeleryEvent } from '@tq/core';
+import { decodeEvents, eventReceiverBinding, LamportClock, requireFanout, type CeleryEvent } from '@tq/core';
 import { createMemoryBroker } from '@tq/core/memory';
 import { CeleryEventDispatcher } from '../../src/control/event-dispatcher.js';
 import { pythonRepr } from '../../src/control/python-repr.js';
@@ -17,7 +17,7 @@ async function setUp(taskEvents: boolean) {
   closers.push(() => broker.close());
   const fanout = requireFanout(broker);
   const events: CeleryEvent[] = [];
-  await fanout.subscribe(eventReceiverBinding('test'), (message) => events.push(decodeEvent(message)));
+  await fanout.subscribe(eventReceiverBinding('test'), (message) => events.push(...decodeEvents(message)));
   const worker = new EventEmitter<WorkerEvents>();
   const dispatcher = new CeleryEventDispatcher({
     fanout,

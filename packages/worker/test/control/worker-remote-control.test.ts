@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ControlMailbox, decodeEvent, eventReceiverBinding, repliesByHostname, requireFanout, type App, type CeleryEvent } from '@tq/core';
+import { ControlMailbox, decodeEvents, eventReceiverBinding, repliesByHostname, requireFanout, type App, type CeleryEvent } from '@tq/core';
 import { testApp, testWorker, waitFor } from '../harness.js';
 
 function mailboxFor(app: App): ControlMailbox {
@@ -102,7 +102,7 @@ describe('a running worker answers remote control (memory broker)', () => {
     const app = testApp();
     app.task('tasks.add', (x: number, y: number) => x + y);
     const events: CeleryEvent[] = [];
-    await requireFanout(app.broker).subscribe(eventReceiverBinding('test'), (message) => events.push(decodeEvent(message)));
+    await requireFanout(app.broker).subscribe(eventReceiverBinding('test'), (message) => events.push(...decodeEvents(message)));
     const worker = testWorker(app, { hostname: 'tq@control-5', events: true });
     await worker.start();
     const result = await app.sendTask('tasks.add', [2, 3]);
