@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   RUN_ONCE_HEADER,
-  Replace,
-  Retry,
   resultTuple,
-  runAsTask,
   TaskState,
   TqError,
   UnknownTaskError,
@@ -15,15 +12,13 @@ import {
   type App,
   type Delivery,
   type StateUpdate,
-  type TaskContext,
   type TaskInvocation,
   type CurrentTask,
 } from '@tq/core';
 import { builtinTasks } from './builtin-tasks.js';
 import { CanvasSteps } from './canvas-steps.js';
-import { type Abortable, LazyAbortController } from './lazy-abort.js';
-import { runWithLimits } from './run-with-limits.js';
-import { taskArguments } from './task-arguments.js';
+import type { Abortable } from './lazy-abort.js';
+import type { ContextData, TaskPool } from './pool/task-pool.js';
 import { decide, failureUpdate, retryInvocation, type Decision } from './task-outcome.js';
 import type { WorkerEvents } from './worker-events.js';
 
@@ -35,6 +30,8 @@ export interface ProcessorDeps {
   emit<E extends keyof WorkerEvents>(event: E, ...args: WorkerEvents[E]): void;
   /** Running tasks' abort controllers, so a cold shutdown can abort them. */
   running: Set<Abortable>;
+  /** Where task bodies run (the execution seam): async, threads or processes. */
+  pool: TaskPool;
 }
 
 /** Runs one delivery end to end: decode, route to its task, limits, states, retries, acks. */
@@ -130,18 +127,13 @@ export class DeliveryProcessor {
     if (app.backend?.capabilities.orderedWrites !== true) await startedStored;
 
     this.deps.emit('task-started', base);
-    const controller = new LazyAbortController();
-    this.deps.running.add(controller);
     const started = performance.now();
-    const context = this.context(task, invocation, delivery, controller);
     // Calls made from inside the task join its workflow (parent_id, root_id) and are its children.
     const current: CurrentTask = { id: invocation.id, rootId: invocation.rootId, children: [] };
-    const outcome = await runWithLimits(
-      () => runAsTask(current, () => task.run(context, ...taskArguments(task, invocation.args, invocation.kwargs))),
-      controller,
-      { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null },
+    const outcome = await this.deps.pool.run(
+      { task, invocation, context: this.contextData(task, invocation, delivery), limits: { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null } },
+      { current, running: this.deps.running, updateState: (state, meta) => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name }).then(() => undefined) },
     );
-    this.deps.running.delete(controller);
     const runtimeMs = performance.now() - started;
 
     const decision = decide(app, task, invocation, outcome);
@@ -251,7 +243,8 @@ export class DeliveryProcessor {
     };
   }
 
-  private context(task: AnyTask, invocation: TaskInvocation, delivery: Delivery, controller: LazyAbortController): TaskContext {
+  /** The task's context as plain data: the pool binds signal, retry(), replace() and updateState() where the task runs. */
+  private contextData(task: AnyTask, invocation: TaskInvocation, delivery: Delivery): ContextData {
     return {
       id: invocation.id,
       name: task.name,
@@ -262,18 +255,6 @@ export class DeliveryProcessor {
       groupId: invocation.groupId,
       queue: delivery.queue,
       redelivered: delivery.redelivered,
-      get signal() {
-        return controller.signal;
-      },
-      retry(options) {
-        throw new Retry(options);
-      },
-      replace(canvas) {
-        throw new Replace(canvas);
-      },
-      updateState: async (state, meta) => {
-        await this.store(invocation.id, { status: state, result: meta ?? null, name: task.name });
-      },
     };
   }
 

@@ -5,6 +5,8 @@ import { ConfigurationError, TqError, toMilliseconds, type App, type Consumer, t
 import { createLogger } from './logger.js';
 import type { Abortable } from './lazy-abort.js';
 import { DeliveryProcessor } from './process-delivery.js';
+import { createPool } from './pool/create-pool.js';
+import type { TaskPool } from './pool/task-pool.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { WorkerEvents } from './worker-events.js';
 import type { WorkerOptions } from './worker-options.js';
@@ -36,6 +38,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly logger: Logger;
   private readonly shutdownTimeoutMs: number;
   private readonly processor: DeliveryProcessor;
+  /** Where task bodies run: async (this event loop), threads or processes. */
+  readonly pool: TaskPool;
   private readonly running = new Set<Abortable>();
   private readonly buffered: Delivery[] = [];
   private readonly limiter: RateLimiter;
@@ -54,7 +58,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   ) {
     super();
     this.queues = options.queues !== undefined && options.queues.length > 0 ? [...options.queues] : [app.defaultQueue];
-    this.concurrency = options.concurrency ?? 10;
+    // With autoscale, concurrency is its maximum: that many tasks may run once every member is up.
+    this.concurrency = options.autoscale?.[0] ?? options.concurrency ?? 10;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new ConfigurationError(`concurrency must be a positive integer, got ${options.concurrency}.`);
     this.prefetch = options.prefetch ?? this.concurrency * 4;
     if (!Number.isInteger(this.prefetch) || this.prefetch < this.concurrency) {
@@ -63,12 +68,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.hostname = options.hostname ?? `tq@${hostname()}`;
     this.shutdownTimeoutMs = toMilliseconds(options.shutdownTimeout ?? 30_000, 'shutdownTimeout');
     this.logger = createLogger(options);
+    this.pool = createPool(options, this.concurrency, this.logger);
     this.processor = new DeliveryProcessor({
       app,
       hostname: this.hostname,
       trackStarted: options.trackStarted ?? true,
       logger: this.logger,
       running: this.running,
+      pool: this.pool,
       // EventEmitter's typing cannot follow a generic event name through a rest parameter.
       emit: (event, ...args) => (this.emit as (name: string, ...values: unknown[]) => boolean).call(this, event, ...args),
     });
@@ -95,6 +102,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.keepAlive = setInterval(() => undefined, 2 ** 30);
     try {
       await this.app.connect();
+      await this.pool.start();
       this.consumer = await this.app.broker.consume(this.queues, (delivery) => this.receive(delivery), {
         prefetch: this.prefetch,
         onError: (error) => {
@@ -103,11 +111,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
         },
       });
     } catch (error) {
+      await this.pool.close();
       clearInterval(this.keepAlive);
       this.currentState = 'stopped';
       throw error;
     }
-    this.logger.info({ queues: this.queues, concurrency: this.concurrency, prefetch: this.prefetch }, 'worker ready');
+    this.logger.info({ queues: this.queues, concurrency: this.concurrency, prefetch: this.prefetch, pool: this.pool.kind }, 'worker ready');
   }
 
   /** Resolves when nothing is running, buffered or waiting for a rate-limit token in this worker. */
@@ -138,6 +147,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     clearTimeout(timer);
     await this.consumer?.cancel({ deadlineMs: 0 });
+    await this.pool.close();
     clearInterval(this.keepAlive);
     this.currentState = 'stopped';
     this.logger.info('worker stopped');
