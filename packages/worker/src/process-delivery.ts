@@ -132,7 +132,7 @@ export class DeliveryProcessor {
     const current: CurrentTask = { id: invocation.id, rootId: invocation.rootId, children: [] };
     const outcome = await this.deps.pool.run(
       { task, invocation, context: this.contextData(task, invocation, delivery), limits: { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null } },
-      { current, running: this.deps.running, updateState: (state, meta) => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name }).then(() => undefined) },
+      { current, running: this.deps.running, publish: (call, queue) => app.publishInvocation(call, queue), updateState: (state, meta) => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name }).then(() => undefined) },
     );
     const runtimeMs = performance.now() - started;
 

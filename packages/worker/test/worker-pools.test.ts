@@ -71,12 +71,29 @@ describe.each(['threads', 'processes'] as const)('worker pool "%s"', (pool) => {
   it('updateState (progress), context fields and retry() work from inside a member', async () => {
     const { app, tasks } = await setup();
     const states: unknown[] = [];
+    app.backend!.storeState = ((store) => async (id, update) => {
+      if (update.status === 'PROGRESS') states.push(update.result);
+      return store(id, update);
+    })(app.backend!.storeState.bind(app.backend));
     const result = await tasks.progress.delay(3);
     const value = await result.get({ timeout: 10_000 });
     expect(value).toMatchObject({ id: result.id, retries: 0, queue: app.defaultQueue });
-    void states;
+    expect(states).toEqual([{ done: 1, total: 3 }, { done: 2, total: 3 }, { done: 3, total: 3 }]);
     const retried = await tasks.retryOnce.delay();
     expect(await retried.get({ timeout: 10_000 })).toBe('retried 1');
+  });
+
+  it('a call sent from inside a member is published by the worker and runs, listed as a child', async () => {
+    const { app, tasks } = await setup();
+    const parent = await tasks.callAdd.delay();
+    const childId = String(await parent.get({ timeout: 10_000 }));
+    expect(await app.asyncResult(childId).get({ timeout: 10_000 })).toBe(42);
+    expect((await parent.info()).children).toEqual([[[childId, null], null]]);
+  });
+
+  it('this.replace() from inside a member sends the canvas in the task\'s place', async () => {
+    const { tasks } = await setup();
+    expect(await (await tasks.replaceWithAdd.delay()).get({ timeout: 10_000 })).toBe(11);
   });
 
   it('the soft time limit aborts this.signal inside the member', async () => {

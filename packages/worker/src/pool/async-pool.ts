@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import { TimeLimitExceededError } from '@tq/core';
 import type { RunOutcome } from '../run-with-limits.js';
 import { runTask } from './task-runner.js';
 import type { PoolHooks, PoolJob, TaskPool } from './task-pool.js';
@@ -11,8 +13,17 @@ export class AsyncPool implements TaskPool {
 
   async start(): Promise<void> {}
 
-  run(job: PoolJob, hooks: PoolHooks): Promise<RunOutcome> {
-    return runTask({ task: job.task, args: job.invocation.args, kwargs: job.invocation.kwargs, context: job.context, limits: job.limits, ...hooks });
+  constructor(private readonly logger: Logger) {}
+
+  async run(job: PoolJob, hooks: PoolHooks): Promise<RunOutcome> {
+    const outcome = await runTask({ task: job.task, args: job.invocation.args, kwargs: job.invocation.kwargs, context: job.context, limits: job.limits, ...hooks });
+    if (!outcome.ok && TimeLimitExceededError.isInstance(outcome.error)) {
+      this.logger.warn(
+        { task: job.task.name, id: job.context.id },
+        'hard time limit reached in the async pool: the task is recorded as failed, but synchronous code in it keeps running until it returns; use --pool threads (or processes) to stop it',
+      );
+    }
+    return outcome;
   }
 
   async close(): Promise<void> {}

@@ -16,7 +16,7 @@ export function createPool(options: WorkerOptions, concurrency: number, logger: 
     if (options.maxTasksPerChild !== undefined || options.maxMemoryPerChild !== undefined || options.autoscale !== undefined) {
       throw new ConfigurationError('maxTasksPerChild, maxMemoryPerChild and autoscale apply to pool members: use pool "threads" or "processes".');
     }
-    return new AsyncPool();
+    return new AsyncPool(logger);
   }
   if (options.appModule === undefined || options.appModule === '') throw new AppModuleRequiredError(kind);
   const [max, min] = options.autoscale ?? [concurrency, concurrency];

@@ -25,6 +25,7 @@ const send = (message: FromMember): void => {
 const start: MemberStart = isThread ? (workerData as MemberStart) : { appModule: process.env.TQ_POOL_APP_MODULE ?? '', cwd: process.env.TQ_POOL_CWD ?? process.cwd() };
 const running = new Map<number, Set<Abortable>>();
 const stateWaiters = new Map<number, () => void>();
+const publishWaiters = new Map<number, { resolve(): void; reject(error: unknown): void }>();
 let nextReqId = 0;
 
 function memoryKb(): number {
@@ -76,6 +77,13 @@ function onMessage(app: App, builtins: Map<string, AnyTask>, message: ToMember):
     case 'abort':
       for (const controller of running.get(message.jobId) ?? []) controller.abort(decodeError(message.reason));
       break;
+    case 'publish-done': {
+      const waiter = publishWaiters.get(message.reqId);
+      publishWaiters.delete(message.reqId);
+      if (message.error === undefined) waiter?.resolve();
+      else waiter?.reject(decodeError(message.error));
+      break;
+    }
     case 'state-done':
       stateWaiters.get(message.reqId)?.();
       stateWaiters.delete(message.reqId);
@@ -92,6 +100,15 @@ async function main(): Promise<void> {
     return;
   }
   const builtins = builtinTasks(app);
+  // Calls and canvases sent from inside a task go out through the worker's broker, not this module's own.
+  app.setDispatcher(
+    (invocation, queue) =>
+      new Promise<void>((resolve, reject) => {
+        const reqId = nextReqId++;
+        publishWaiters.set(reqId, { resolve, reject });
+        send({ type: 'publish', reqId, invocation, queue });
+      }),
+  );
   const handler = (message: ToMember): void => onMessage(app, builtins, message);
   if (parentPort !== null) parentPort.on('message', handler);
   else {

@@ -134,6 +134,13 @@ export class MemberPool implements TaskPool {
         void active.hooks.updateState(message.state, message.meta).finally(done);
         return;
       }
+      case 'publish': {
+        const post = (error?: unknown): void => member.channel.post({ type: 'publish-done', reqId: message.reqId, ...(error !== undefined && { error: encodeError(error) }) });
+        const active = member.active;
+        if (active === undefined) return post(new Error('the task that sent this call is no longer running'));
+        active.hooks.publish(message.invocation, message.queue).then(() => post(), post);
+        return;
+      }
       case 'done': {
         const active = member.active;
         if (active === undefined || active.jobId !== message.jobId) return;

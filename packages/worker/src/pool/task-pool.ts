@@ -34,6 +34,8 @@ export interface PoolHooks {
   current: CurrentTask;
   /** Running tasks, so a cold shutdown can abort them. */
   running: Set<Abortable>;
+  /** Send a call made from inside a member through the worker's broker. */
+  publish(invocation: TaskInvocation, queue: string): Promise<void>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Ignore, Reject, Replace, Retry, Unrecoverable, type SignatureDict } from '@tq/core';
+import { Ignore, Reject, Replace, Retry, Unrecoverable, type SignatureDict, type TaskInvocation } from '@tq/core';
 import type { RunOutcome } from '../run-with-limits.js';
 import type { ContextData } from './task-pool.js';
 
@@ -22,13 +22,16 @@ export type WireOutcome = { ok: true; value: unknown } | { ok: false; error: Wir
 export type ToMember =
   | { type: 'run'; jobId: number; name: string; args: unknown[]; kwargs: Record<string, unknown>; context: ContextData; soft: number | null }
   | { type: 'abort'; jobId: number; reason: WireError }
-  | { type: 'state-done'; reqId: number };
+  | { type: 'state-done'; reqId: number }
+  | { type: 'publish-done'; reqId: number; error?: WireError | { value: unknown } };
 
 /** Member → main thread. */
 export type FromMember =
   | { type: 'ready' }
   | { type: 'init-error'; error: WireError | { value: unknown } }
   | { type: 'state'; jobId: number; reqId: number; state: string; meta: unknown }
+  /** A call or canvas sent from inside a task: the main thread holds the broker and publishes it. */
+  | { type: 'publish'; reqId: number; invocation: TaskInvocation; queue: string }
   | { type: 'done'; jobId: number; outcome: WireOutcome; children: string[]; memoryKb: number };
 
 export function encodeError(error: unknown): WireError | { value: unknown } {
