@@ -5,4 +5,4 @@ export { createLogger } from './logger.js';
 export { DeliveryProcessor, type ProcessorDeps } from './process-delivery.js';
 export type { PoolOptions } from './worker-options.js';
 export type { TaskPool, PoolKind, PoolJob, PoolHooks, ContextData } from './pool/task-pool.js';
-export { WorkerLostError, MemberTimeLimitError, AppModuleRequiredError, PoolMemberStartError } from './pool/pool-errors.js';
+export { WorkerLostError, memberTimeLimitError, AppModuleRequiredError, PoolMemberStartError } from './pool/pool-errors.js';

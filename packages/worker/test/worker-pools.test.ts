@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { TaskState } from '@tq/core';
+import { TaskState, TimeLimitExceededError } from '@tq/core';
 import { AppModuleRequiredError } from '../src/pool/pool-errors.js';
 import { definePoolTasks } from './fixtures/pool-app.js';
 import { testApp, testWorker, waitFor } from './harness.js';
@@ -29,13 +29,15 @@ describe.each(['threads', 'processes'] as const)('worker pool "%s"', (pool) => {
     const { tasks, worker } = await setup();
     const order: string[] = [];
     worker.on('task-succeeded', ({ name }) => order.push(name));
-    worker.on('task-failed', ({ name }) => order.push(name));
+    const failures = new Map<string, unknown>();
+    worker.on('task-failed', ({ name, error }) => (order.push(name), failures.set(name, error)));
     const busy = await tasks.busy.delay(5_000);
     const add = await tasks.add.delay(1, 2);
     expect(await add.get({ timeout: 10_000 })).toBe(3);
     await expect(busy.get({ timeout: 10_000 })).rejects.toThrow(/hard time limit of 1s/);
     expect(await busy.state()).toBe(TaskState.FAILURE);
     expect((await busy.info()).result).toMatchObject({ exc_type: 'TimeLimitExceeded', exc_module: 'billiard.exceptions' });
+    expect(failures.get('pool.busy')).toBeInstanceOf(TimeLimitExceededError);
     // add finished while busy was still spinning, and the killed member was replaced.
     expect(order).toEqual(['pool.add', 'pool.busy']);
     expect(await (await tasks.add.delay(2, 2)).get({ timeout: 10_000 })).toBe(4);

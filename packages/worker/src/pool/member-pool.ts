@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Reject } from '@tq/core';
 import type { RunOutcome } from '../run-with-limits.js';
 import { type MemberChannel, type MemberSpawn, spawnProcess, spawnThread } from './member-channel.js';
-import { MemberTimeLimitError, PoolMemberStartError, WorkerLostError } from './pool-errors.js';
+import { memberTimeLimitError, PoolMemberStartError, WorkerLostError } from './pool-errors.js';
 import type { PoolHooks, PoolJob, TaskPool } from './task-pool.js';
 import { decodeError, decodeOutcome, encodeError, type FromMember } from './wire.js';
 
@@ -204,7 +204,7 @@ export class MemberPool implements TaskPool {
   /** The hard limit: the task cannot be stopped any other way, so its member goes. */
   private timeLimit(member: Member, seconds: number): void {
     this.options.logger.warn({ member: member.channel.id }, `hard time limit (${seconds}s) exceeded: killing pool member`);
-    this.finish(member, { ok: false, error: new MemberTimeLimitError(seconds) });
+    this.finish(member, { ok: false, error: memberTimeLimitError(seconds) });
     void this.replace(member);
   }
 

@@ -12,12 +12,12 @@ export class WorkerLostError extends TqError {
 }
 
 /**
- * The hard time limit killed the pool member running the task. It stays a TimeLimitExceededError
- * (same code as the async pool) but reports Celery's exception type, TimeLimitExceeded.
+ * The hard time limit killed the pool member running the task. It is the async pool's
+ * TimeLimitExceededError (same class, name and code, so isInstance and handlers match), reported
+ * to the backend as Celery's exception type, billiard's TimeLimitExceeded.
  */
-export class MemberTimeLimitError extends TimeLimitExceededError {
-  readonly excType = 'TimeLimitExceeded';
-  readonly excModule = 'billiard.exceptions';
+export function memberTimeLimitError(seconds: number): TimeLimitExceededError {
+  return Object.assign(new TimeLimitExceededError(seconds), { excType: 'TimeLimitExceeded', excModule: 'billiard.exceptions' });
 }
 
 /** A threads or processes pool needs the app's module, so each member can import it and find tasks by name. */
