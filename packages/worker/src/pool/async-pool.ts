@@ -15,8 +15,12 @@ export class AsyncPool implements TaskPool {
 
   constructor(private readonly logger: Logger) {}
 
-  async run(job: PoolJob, hooks: PoolHooks): Promise<RunOutcome> {
-    const outcome = await runTask({ task: job.task, args: job.invocation.args, kwargs: job.invocation.kwargs, context: job.context, limits: job.limits, ...hooks });
+  run(job: PoolJob, hooks: PoolHooks): Promise<RunOutcome> {
+    const run = runTask({ task: job.task, args: job.invocation.args, kwargs: job.invocation.kwargs, context: job.context, limits: job.limits, ...hooks });
+    return job.limits.hard === null ? run : run.then((outcome) => this.warnIfAbandoned(job, outcome));
+  }
+
+  private warnIfAbandoned(job: PoolJob, outcome: RunOutcome): RunOutcome {
     if (!outcome.ok && TimeLimitExceededError.isInstance(outcome.error)) {
       this.logger.warn(
         { task: job.task.name, id: job.context.id },

@@ -19,19 +19,19 @@ export interface RunTaskInput {
  * Run one task body under its limits with its context bound to `this`. The same code runs in the
  * async pool and inside every thread or process member, so a task behaves alike in each pool.
  */
-export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
+export function runTask(input: RunTaskInput): Promise<RunOutcome> {
   const controller = new LazyAbortController();
   input.running.add(controller);
-  try {
-    const context = taskContext(input.context, controller, input.updateState);
-    return await runWithLimits(
-      () => runAsTask(input.current, () => input.task.run(context, ...taskArguments(input.task, input.args, input.kwargs))),
-      controller,
-      input.limits,
-    );
-  } finally {
+  const context = taskContext(input.context, controller, input.updateState);
+  // runWithLimits never rejects: one .then, no async wrapper, keeps the async pool's hot path as short as before the seam.
+  return runWithLimits(
+    () => runAsTask(input.current, () => input.task.run(context, ...taskArguments(input.task, input.args, input.kwargs))),
+    controller,
+    input.limits,
+  ).then((outcome) => {
     input.running.delete(controller);
-  }
+    return outcome;
+  });
 }
 
 function taskContext(data: ContextData, controller: LazyAbortController, updateState: (state: string, meta: unknown) => Promise<void>): TaskContext {
