@@ -62,6 +62,18 @@ const benchmarks: Record<string, () => Promise<string>> = {
       dbs: { tq: envNumber('BENCH_TQ_DB', 11), celeryBroker: envNumber('BENCH_CELERY_BROKER_DB', 12), celeryBackend: envNumber('BENCH_CELERY_BACKEND_DB', 13) },
     });
   },
+  // async vs threads vs processes; the Redis part needs Redis at BENCH_REDIS_URL and Python Celery 5.2.
+  pools: async () => {
+    const { poolsBench } = await import('./pools/pools-bench.js');
+    return poolsBench({
+      runs: envNumber('BENCH_RUNS', 3),
+      cpuTasks: envNumber('BENCH_CPU_TASKS', 100),
+      cpuMs: envNumber('BENCH_CPU_MS', 20),
+      ioTasks: envNumber('BENCH_IO_TASKS', 400),
+      ioMs: envNumber('BENCH_IO_MS', 20),
+      noopTasks: envNumber('BENCH_TASKS', 5_000),
+    });
+  },
   amqp: async () => {
     const { amqpSideBySide } = await import('./amqp/amqp-side-by-side.js');
     return amqpSideBySide({ runs: envNumber('BENCH_RUNS', 3), tasks: envNumber('BENCH_TASKS', 20_000), celeryTasks: envNumber('BENCH_CELERY_TASKS', 5_000) });

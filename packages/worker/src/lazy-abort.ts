@@ -1,6 +1,8 @@
 /** What a cold shutdown or a time limit needs of a running task's controller. */
 export interface Abortable {
   abort(reason?: unknown): void;
+  /** Stop the run at once where the pool can (a thread or process member is killed and replaced); else abort() is all there is. */
+  terminate?(reason?: unknown): void;
 }
 
 /**

@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   RUN_ONCE_HEADER,
-  Replace,
-  Retry,
   resultTuple,
-  runAsTask,
   TaskState,
   TqError,
   UnknownTaskError,
@@ -15,15 +12,13 @@ import {
   type App,
   type Delivery,
   type StateUpdate,
-  type TaskContext,
   type TaskInvocation,
   type CurrentTask,
 } from '@tq/core';
 import { builtinTasks } from './builtin-tasks.js';
 import { CanvasSteps } from './canvas-steps.js';
-import { type Abortable, LazyAbortController } from './lazy-abort.js';
-import { runWithLimits } from './run-with-limits.js';
-import { taskArguments } from './task-arguments.js';
+import type { Abortable } from './lazy-abort.js';
+import type { ContextData, TaskPool } from './pool/task-pool.js';
 import { decide, failureUpdate, retryInvocation, type Decision } from './task-outcome.js';
 import type { TaskRequestFields, WorkerEvents } from './worker-events.js';
 
@@ -37,6 +32,8 @@ export interface ProcessorDeps {
   running: Set<Abortable>;
   /** Remote control's revokes, where the worker has remote control. */
   revokes?: RevokeControl;
+  /** Where task bodies run (the execution seam): async, threads or processes. */
+  pool: TaskPool;
 }
 
 /** Remote control's hold on deliveries: a revoked id is not run, and a terminated run ends REVOKED. */
@@ -105,6 +102,12 @@ export class DeliveryProcessor {
     await this.run(delivery, task, invocation);
   }
 
+  /** The set a pool registers the run's controller in; with remote control, it is also found by task id (revoke --terminate). */
+  private runningSet(id: string): Set<Abortable> {
+    const revokes = this.deps.revokes;
+    return revokes === undefined ? this.deps.running : new TaskRunning(this.deps.running, revokes.runningById, id);
+  }
+
   /** Record REVOKED without running (expired, or revoked by remote control), and settle the message. */
   private async revokeUnstarted(delivery: Delivery, task: AnyTask, invocation: TaskInvocation, reason: string): Promise<void> {
     const base = { id: invocation.id, name: task.name, queue: delivery.queue };
@@ -154,20 +157,13 @@ export class DeliveryProcessor {
     if (app.backend?.capabilities.orderedWrites !== true) await startedStored;
 
     this.deps.emit('task-started', base);
-    const controller = new LazyAbortController();
-    this.deps.running.add(controller);
-    this.deps.revokes?.runningById.set(invocation.id, controller);
     const started = performance.now();
-    const context = this.context(task, invocation, delivery, controller);
     // Calls made from inside the task join its workflow (parent_id, root_id) and are its children.
     const current: CurrentTask = { id: invocation.id, rootId: invocation.rootId, children: [] };
-    const outcome = await runWithLimits(
-      () => runAsTask(current, () => task.run(context, ...taskArguments(task, invocation.args, invocation.kwargs))),
-      controller,
-      { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null },
+    const outcome = await this.deps.pool.run(
+      { task, invocation, context: this.contextData(task, invocation, delivery), limits: { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null } },
+      { current, running: this.runningSet(invocation.id), publish: (call, queue) => app.publishInvocation(call, queue), updateState: (state, meta) => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name }).then(() => undefined) },
     );
-    this.deps.running.delete(controller);
-    this.deps.revokes?.runningById.delete(invocation.id);
     const runtimeMs = performance.now() - started;
     const terminatedBy = this.deps.revokes?.takeTermination(invocation.id);
     if (terminatedBy !== undefined) {
@@ -287,7 +283,8 @@ export class DeliveryProcessor {
     };
   }
 
-  private context(task: AnyTask, invocation: TaskInvocation, delivery: Delivery, controller: LazyAbortController): TaskContext {
+  /** The task's context as plain data: the pool binds signal, retry(), replace() and updateState() where the task runs. */
+  private contextData(task: AnyTask, invocation: TaskInvocation, delivery: Delivery): ContextData {
     return {
       id: invocation.id,
       name: task.name,
@@ -298,18 +295,6 @@ export class DeliveryProcessor {
       groupId: invocation.groupId,
       queue: delivery.queue,
       redelivered: delivery.redelivered,
-      get signal() {
-        return controller.signal;
-      },
-      retry(options) {
-        throw new Retry(options);
-      },
-      replace(canvas) {
-        throw new Replace(canvas);
-      },
-      updateState: async (state, meta) => {
-        await this.store(invocation.id, { status: state, result: meta ?? null, name: task.name });
-      },
     };
   }
 
@@ -349,4 +334,27 @@ function errorText(error: unknown): string {
 function requestFields(invocation: TaskInvocation): TaskRequestFields {
   const { args, kwargs, argsrepr, kwargsrepr, retries, rootId, parentId, eta, expires } = invocation;
   return { args, kwargs, argsrepr, kwargsrepr, retries, rootId, parentId, eta, expires };
+}
+
+/** One run's controllers: kept in the worker's set of all runs and under the run's task id. */
+class TaskRunning extends Set<Abortable> {
+  constructor(
+    private readonly all: Set<Abortable>,
+    private readonly byId: Map<string, Abortable>,
+    private readonly id: string,
+  ) {
+    super();
+  }
+
+  override add(abortable: Abortable): this {
+    this.all.add(abortable);
+    this.byId.set(this.id, abortable);
+    return super.add(abortable);
+  }
+
+  override delete(abortable: Abortable): boolean {
+    this.all.delete(abortable);
+    if (this.byId.get(this.id) === abortable) this.byId.delete(this.id);
+    return super.delete(abortable);
+  }
 }

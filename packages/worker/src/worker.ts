@@ -8,6 +8,8 @@ import { WorkerControl, type ControlHost } from './control/worker-control.js';
 import { RevokedIds } from './control/revoked-ids.js';
 import { RevocationSync } from './control/revocation-sync.js';
 import { DeliveryProcessor, type RevokeControl } from './process-delivery.js';
+import { createPool } from './pool/create-pool.js';
+import type { TaskPool } from './pool/task-pool.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { WorkerEvents } from './worker-events.js';
 import type { WorkerOptions } from './worker-options.js';
@@ -39,6 +41,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly logger: Logger;
   private readonly shutdownTimeoutMs: number;
   private readonly processor: DeliveryProcessor;
+  /** Where task bodies run: async (this event loop), threads or processes. */
+  readonly pool: TaskPool;
   private readonly running = new Set<Abortable>();
   private readonly buffered: Delivery[] = [];
   private readonly limiter: RateLimiter;
@@ -80,7 +84,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         return signal;
       },
     };
-    this.concurrency = options.concurrency ?? 10;
+    // With autoscale, concurrency is its maximum: that many tasks may run once every member is up.
+    this.concurrency = options.autoscale?.[0] ?? options.concurrency ?? 10;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new ConfigurationError(`concurrency must be a positive integer, got ${options.concurrency}.`);
     this.prefetch = options.prefetch ?? this.concurrency * 4;
     if (!Number.isInteger(this.prefetch) || this.prefetch < this.concurrency) {
@@ -89,6 +94,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.hostname = options.hostname ?? `tq@${hostname()}`;
     this.shutdownTimeoutMs = toMilliseconds(options.shutdownTimeout ?? 30_000, 'shutdownTimeout');
     this.logger = createLogger(options);
+    this.pool = createPool(options, this.concurrency, this.logger);
     this.processor = new DeliveryProcessor({
       app,
       hostname: this.hostname,
@@ -96,6 +102,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       logger: this.logger,
       running: this.running,
       revokes: this.revokes,
+      pool: this.pool,
       // EventEmitter's typing cannot follow a generic event name through a rest parameter.
       emit: (event, ...args) => (this.emit as (name: string, ...values: unknown[]) => boolean).call(this, event, ...args),
     });
@@ -128,16 +135,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.keepAlive = setInterval(() => undefined, 2 ** 30);
     try {
       await this.app.connect();
+      await this.pool.start();
       await this.startRevocationSync();
       this.consumer = await this.consume(this.consumedQueues);
       await this.startControl();
     } catch (error) {
       this.revocationSync?.stop();
+      await this.pool.close();
       clearInterval(this.keepAlive);
       this.currentState = 'stopped';
       throw error;
     }
-    this.logger.info({ queues: this.queues, concurrency: this.concurrency, prefetch: this.prefetch }, 'worker ready');
+    this.logger.info({ queues: this.queues, concurrency: this.concurrency, prefetch: this.prefetch, pool: this.pool.kind }, 'worker ready');
   }
 
   private consume(queues: readonly string[]): Promise<Consumer> {
@@ -203,10 +212,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
         const running = this.revokes.runningById.get(id);
         if (running === undefined) return false;
         this.revokes.terminations.set(id, signal);
-        running.abort(new TaskRevokedError(id, `terminated by remote control${signal === null ? '' : ` (${signal})`}`));
+        const reason = new TaskRevokedError(id, `terminated by remote control${signal === null ? '' : ` (${signal})`}`);
+        // A thread or process member is killed; in the async pool the task's signal is aborted.
+        if (running.terminate !== undefined) running.terminate(reason);
+        else running.abort(reason);
         return true;
       },
-      resizePool: () => 'the async pool has no members to grow or shrink; run the worker with --pool threads or processes',
+      resizePool: () =>
+        this.pool.kind === 'async'
+          ? 'the async pool has no members to grow or shrink; run the worker with --pool threads or processes'
+          : 'pool_grow and pool_shrink are not supported yet; start the worker with --autoscale max,min to size the pool by load',
       shutdown: () => void this.stop(),
     };
   }
@@ -257,6 +272,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.consumer?.cancel({ deadlineMs: 0 });
     await Promise.all([...this.addedConsumers.values()].map((consumer) => consumer.cancel({ deadlineMs: 0 })));
     this.revocationSync?.stop();
+    await this.pool.close();
     // Last, so `inspect` still sees the worker while it drains, and worker-offline follows its final task events.
     await this.control?.stop().catch((error: unknown) => this.logger.debug({ err: error }, 'remote control did not stop cleanly'));
     clearInterval(this.keepAlive);

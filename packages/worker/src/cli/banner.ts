@@ -10,7 +10,7 @@ export function banner(worker: Worker, version: string): string {
     ` - *** --- * --- [config]`,
     ` - ** ---------- .> broker:      ${app.broker.displayUrl}`,
     ` - ** ---------- .> results:     ${app.backend?.displayUrl ?? 'disabled'}`,
-    ` - ** ---------- .> concurrency: ${worker.concurrency} (async), prefetch ${worker.prefetch}`,
+    ` - ** ---------- .> concurrency: ${worker.concurrency} (${worker.pool.kind}), prefetch ${worker.prefetch}`,
     ` - *** --- * --- .> queues:      ${worker.queues.join(', ')}`,
     ` -------------- [tasks]`,
     ...(tasks.length > 0 ? tasks.map((name) => `   . ${name}`) : ['   (none registered)']),

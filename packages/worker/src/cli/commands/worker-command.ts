@@ -3,6 +3,7 @@ import { Worker } from '../../worker.js';
 import { banner } from '../banner.js';
 import { prepareApp } from '../prepare-app.js';
 import { integer, list } from '../parse.js';
+import { autoscale, poolOptions, positive, type PoolFlags } from '../pool-flags.js';
 import { startEmbeddedBeat } from './beat-command.js';
 
 export function workerCommand(version: string): Command {
@@ -10,7 +11,12 @@ export function workerCommand(version: string): Command {
     .description('consume and run tasks')
     .requiredOption('-A, --app <module>', 'module that exports the app (.ts or .js), e.g. ./tasks.ts or ./tasks.ts:app')
     .option('-Q, --queues <names>', 'comma-separated queues to consume (default: the app default queue)', list)
-    .option('-c, --concurrency <n>', 'tasks run at once', integer, 10)
+    .option('-c, --concurrency <n>', 'tasks run at once (the number of members for --pool threads/processes)', integer, 10)
+    .addOption(new Option('-P, --pool <kind>', 'where tasks run: async (this event loop; I/O tasks), threads (worker_threads; CPU tasks, hard limits that stop sync code), processes (child processes; own heap, crash isolation)').choices(['async', 'threads', 'processes']).default('async'))
+    .option('--max-tasks-per-child <n>', 'threads/processes: replace a member after it ran n tasks', positive)
+    .option('--max-memory-per-child <KiB>', 'threads/processes: replace a member whose memory passed this after a task (RSS for processes, heap + buffers for threads)', positive)
+    .option('--autoscale <max,min>', 'threads/processes: grow to max members while tasks wait, shrink idle ones to min', autoscale)
+    .option('--reject-on-worker-lost', 'acksLate tasks whose member died are requeued instead of failed (Celery task_reject_on_worker_lost)')
     .option('--prefetch <n>', 'unacked deliveries held (default: concurrency × 4)', integer)
     .option('-b, --broker <url>', 'broker URL (default: the app, then TQ_BROKER_URL, then memory://)')
     .option('--backend <url>', 'result backend URL or "none" (default: the app, then TQ_RESULT_BACKEND, then memory://)')
@@ -20,7 +26,7 @@ export function workerCommand(version: string): Command {
     .option('-B, --beat', 'also run the beat scheduler in this process (needs @tq/beat)')
     .option('--beat-store <url>', 'beat store for --beat: redis://…, postgres://… or memory:// (default: TQ_BEAT_STORE, then the app beat\'s store)')
     .option('--beat-schedule <file>', 'JSON schedule file for --beat')
-    .action(async (flags: { app: string; queues?: string[]; concurrency: number; prefetch?: number; broker?: string; backend?: string; hostname?: string; shutdownTimeout: number; loglevel: 'info'; beat?: boolean; beatStore?: string; beatSchedule?: string }) => {
+    .action(async (flags: { app: string; queues?: string[]; concurrency: number; prefetch?: number; broker?: string; backend?: string; hostname?: string; shutdownTimeout: number; loglevel: 'info'; beat?: boolean; beatStore?: string; beatSchedule?: string } & PoolFlags) => {
       const app = await prepareApp(flags);
       const worker = new Worker(app, {
         queues: flags.queues,
@@ -29,6 +35,7 @@ export function workerCommand(version: string): Command {
         hostname: flags.hostname,
         shutdownTimeout: flags.shutdownTimeout,
         logLevel: flags.loglevel,
+        ...poolOptions(flags),
       });
       process.stderr.write(`${banner(worker, version)}\n`);
       const beat = flags.beat === true ? await startEmbeddedBeat(app, { app: flags.app, store: flags.beatStore, schedule: flags.beatSchedule }) : undefined;

@@ -1,0 +1,272 @@
+import type { Logger } from 'pino';
+import { Reject } from '@tq/core';
+import type { RunOutcome } from '../run-with-limits.js';
+import { type MemberChannel, type MemberSpawn, spawnProcess, spawnThread } from './member-channel.js';
+import { memberTimeLimitError, PoolMemberStartError, WorkerLostError } from './pool-errors.js';
+import type { PoolHooks, PoolJob, TaskPool } from './task-pool.js';
+import { decodeError, decodeOutcome, encodeError, type FromMember } from './wire.js';
+
+export interface MemberPoolOptions {
+  kind: 'threads' | 'processes';
+  spawn: MemberSpawn;
+  /** Members at most (the worker's concurrency). */
+  max: number;
+  /** Members kept while idle: max for a fixed pool, the autoscale minimum otherwise. */
+  min: number;
+  /** Replace a member after it ran this many tasks (Celery's --max-tasks-per-child). */
+  maxTasksPerChild?: number;
+  /** Replace a member whose memory passed this many KiB after a task (Celery's --max-memory-per-child). */
+  maxMemoryPerChildKb?: number;
+  /** An idle member above `min` is stopped after this long (Celery's autoscaler keepalive). */
+  idleMs: number;
+  /** With acksLate, a task whose member died is requeued instead of failed (Celery's task_reject_on_worker_lost). */
+  rejectOnWorkerLost: boolean;
+  logger: Logger;
+}
+
+interface Waiting {
+  job: PoolJob;
+  hooks: PoolHooks;
+  resolve(outcome: RunOutcome): void;
+}
+
+interface Active extends Waiting {
+  jobId: number;
+  timer: NodeJS.Timeout | undefined;
+  abortable: { abort(reason?: unknown): void };
+}
+
+interface Member {
+  channel: MemberChannel;
+  state: 'starting' | 'idle' | 'busy' | 'gone';
+  tasksRun: number;
+  idleSince: number;
+  active: Active | undefined;
+  ready: Promise<void>;
+}
+
+/**
+ * A pool of worker threads or child processes. The main thread keeps the broker, the backend and the
+ * hard limit: past it, the member running the task is killed and replaced, which is the only way to
+ * stop synchronous code. A member that dies mid-task fails that task with WorkerLostError.
+ */
+export class MemberPool implements TaskPool {
+  readonly kind: 'threads' | 'processes';
+  private readonly members = new Set<Member>();
+  private readonly waiting: Waiting[] = [];
+  private nextJobId = 0;
+  private spawned = 0;
+  private closing = false;
+  private startError: PoolMemberStartError | undefined;
+  private shrinkTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: MemberPoolOptions) {
+    this.kind = options.kind;
+  }
+
+  /** Current number of members (starting, idle or busy). */
+  get size(): number {
+    return this.members.size;
+  }
+
+  async start(): Promise<void> {
+    const started = Array.from({ length: this.options.min }, () => this.spawn().ready);
+    await Promise.all(started);
+    if (this.options.min < this.options.max) {
+      this.shrinkTimer = setInterval(() => this.shrinkIdle(), Math.max(10, Math.min(this.options.idleMs, 1_000)));
+      this.shrinkTimer.unref();
+    }
+  }
+
+  run(job: PoolJob, hooks: PoolHooks): Promise<RunOutcome> {
+    if (this.startError !== undefined) return Promise.resolve({ ok: false, error: this.startError });
+    return new Promise((resolve) => {
+      this.waiting.push({ job, hooks, resolve });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.shrinkTimer);
+    const members = [...this.members];
+    this.members.clear();
+    await Promise.all(members.map((member) => this.retire(member)));
+  }
+
+  private spawn(): Member {
+    const seq = this.spawned++;
+    const channel = this.options.kind === 'threads' ? spawnThread(this.options.spawn, seq) : spawnProcess(this.options.spawn, seq);
+    let ready!: () => void;
+    let failed!: (error: unknown) => void;
+    const member: Member = { channel, state: 'starting', tasksRun: 0, idleSince: Date.now(), active: undefined, ready: new Promise((resolve, reject) => ((ready = resolve), (failed = reject))) };
+    member.ready.catch(() => undefined);
+    this.members.add(member);
+    channel.onMessage((message) => this.onMessage(member, message, ready, failed));
+    channel.onExit((detail) => {
+      failed(new PoolMemberStartError(`member ${channel.id} exited before it was ready (${detail})`));
+      this.onExit(member, detail);
+    });
+    return member;
+  }
+
+  private onMessage(member: Member, message: FromMember, ready: () => void, failed: (error: unknown) => void): void {
+    switch (message.type) {
+      case 'ready':
+        member.state = 'idle';
+        member.idleSince = Date.now();
+        ready();
+        this.dispatch();
+        return;
+      case 'init-error': {
+        // Every member would fail the same way: fail fast instead of respawning in a loop.
+        this.startError = new PoolMemberStartError(errorText(decodeError(message.error)), decodeError(message.error));
+        failed(this.startError);
+        for (const waiting of this.waiting.splice(0)) waiting.resolve({ ok: false, error: this.startError });
+        this.options.logger.error({ err: this.startError }, this.startError.message);
+        void this.remove(member);
+        return;
+      }
+      case 'state': {
+        const active = member.active;
+        const done = (): void => member.channel.post({ type: 'state-done', reqId: message.reqId });
+        if (active === undefined || active.jobId !== message.jobId) return done();
+        void active.hooks.updateState(message.state, message.meta).finally(done);
+        return;
+      }
+      case 'publish': {
+        const post = (error?: unknown): void => member.channel.post({ type: 'publish-done', reqId: message.reqId, ...(error !== undefined && { error: encodeError(error) }) });
+        const active = member.active;
+        if (active === undefined) return post(new Error('the task that sent this call is no longer running'));
+        active.hooks.publish(message.invocation, message.queue).then(() => post(), post);
+        return;
+      }
+      case 'done': {
+        const active = member.active;
+        if (active === undefined || active.jobId !== message.jobId) return;
+        active.hooks.current.children.push(...message.children);
+        this.finish(member, decodeOutcome(message.outcome));
+        member.tasksRun++;
+        const { maxTasksPerChild, maxMemoryPerChildKb } = this.options;
+        const reason =
+          maxTasksPerChild !== undefined && member.tasksRun >= maxTasksPerChild
+            ? `it ran ${member.tasksRun} tasks (maxTasksPerChild ${maxTasksPerChild})`
+            : maxMemoryPerChildKb !== undefined && message.memoryKb > maxMemoryPerChildKb
+              ? `it uses ${message.memoryKb} KiB (maxMemoryPerChild ${maxMemoryPerChildKb})`
+              : undefined;
+        if (reason !== undefined) {
+          this.options.logger.info({ member: member.channel.id }, `replacing pool member: ${reason}`);
+          void this.replace(member);
+        } else {
+          member.state = 'idle';
+          member.idleSince = Date.now();
+        }
+        this.dispatch();
+        return;
+      }
+    }
+  }
+
+  /** Hand waiting tasks to idle members; grow toward max while tasks wait. */
+  private dispatch(): void {
+    if (this.closing) return;
+    for (const member of this.members) {
+      if (this.waiting.length === 0) return;
+      if (member.state === 'idle') this.assign(member, this.waiting.shift()!);
+    }
+    const starting = [...this.members].filter((member) => member.state === 'starting').length;
+    let wanted = this.waiting.length - starting;
+    while (wanted-- > 0 && this.members.size < this.options.max && this.startError === undefined) this.spawn();
+  }
+
+  private assign(member: Member, waiting: Waiting): void {
+    const jobId = this.nextJobId++;
+    const { job, hooks } = waiting;
+    const abortable = {
+      abort: (reason?: unknown) => member.channel.post({ type: 'abort', jobId, reason: encodeErrorAsWire(reason) }),
+      // revoke --terminate: as the hard limit, the member goes (Celery kills the child process).
+      terminate: (reason?: unknown) => {
+        if (member.active?.jobId !== jobId) return;
+        this.options.logger.warn({ member: member.channel.id }, 'task terminated by remote control: killing pool member');
+        this.finish(member, { ok: false, error: reason });
+        void this.replace(member);
+      },
+    };
+    const hard = job.limits.hard;
+    const timer = hard === null ? undefined : setTimeout(() => this.timeLimit(member, hard), hard * 1_000);
+    member.state = 'busy';
+    member.active = { ...waiting, jobId, timer, abortable };
+    hooks.running.add(abortable);
+    const { invocation } = job;
+    member.channel.post({ type: 'run', jobId, name: job.task.name, args: invocation.args, kwargs: invocation.kwargs, context: job.context, soft: job.limits.soft });
+  }
+
+  private finish(member: Member, outcome: RunOutcome): void {
+    const active = member.active;
+    if (active === undefined) return;
+    member.active = undefined;
+    clearTimeout(active.timer);
+    active.hooks.running.delete(active.abortable);
+    active.resolve(outcome);
+  }
+
+  /** The hard limit: the task cannot be stopped any other way, so its member goes. */
+  private timeLimit(member: Member, seconds: number): void {
+    this.options.logger.warn({ member: member.channel.id }, `hard time limit (${seconds}s) exceeded: killing pool member`);
+    this.finish(member, { ok: false, error: memberTimeLimitError(seconds) });
+    void this.replace(member);
+  }
+
+  private onExit(member: Member, detail: string): void {
+    const wasMember = this.members.delete(member);
+    const active = member.active;
+    if (wasMember && member.state === 'starting' && this.startError === undefined) {
+      // A member that dies while loading the app would die again: stop respawning and fail tasks with the reason.
+      this.startError = new PoolMemberStartError(`member ${member.channel.id} exited while loading the app (${detail})`);
+      for (const waiting of this.waiting.splice(0)) waiting.resolve({ ok: false, error: this.startError });
+    }
+    member.state = 'gone';
+    if (active !== undefined) {
+      const lost = new WorkerLostError(`member ${member.channel.id}: ${detail}`);
+      this.options.logger.error({ err: lost, member: member.channel.id }, lost.message);
+      const requeue = this.options.rejectOnWorkerLost && active.job.task.options.acksLate === true;
+      this.finish(member, { ok: false, error: requeue ? new Reject(lost.message, { requeue: true }) : lost });
+    }
+    if (wasMember && !this.closing && this.startError === undefined && this.members.size < this.options.min) this.spawn();
+    this.dispatch();
+  }
+
+  private async replace(member: Member): Promise<void> {
+    await this.remove(member);
+    if (!this.closing && this.members.size < this.options.min) this.spawn();
+    this.dispatch();
+  }
+
+  private async remove(member: Member): Promise<void> {
+    this.members.delete(member);
+    await this.retire(member);
+  }
+
+  private async retire(member: Member): Promise<void> {
+    member.state = 'gone';
+    await member.channel.kill();
+  }
+
+  /** Autoscale down: stop members idle longer than idleMs, never below min. */
+  private shrinkIdle(): void {
+    const now = Date.now();
+    for (const member of this.members) {
+      if (this.members.size <= this.options.min) return;
+      if (member.state === 'idle' && now - member.idleSince >= this.options.idleMs) void this.remove(member);
+    }
+  }
+}
+
+function encodeErrorAsWire(reason: unknown): ReturnType<typeof encodeError> & { name: string; message: string } {
+  const encoded = encodeError(reason);
+  return 'name' in encoded ? encoded : { name: 'Error', message: String(encoded.value) };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

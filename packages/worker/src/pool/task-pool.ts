@@ -1,0 +1,52 @@
+import type { AnyTask, CurrentTask, TaskInvocation } from '@tq/core';
+import type { Abortable } from '../lazy-abort.js';
+import type { Limits, RunOutcome } from '../run-with-limits.js';
+
+/** Where tasks run: the worker's event loop, worker threads, or child processes. */
+export type PoolKind = 'async' | 'threads' | 'processes';
+
+/** The plain fields of a task's context: what crosses to a pool member. */
+export interface ContextData {
+  id: string;
+  name: string;
+  retries: number;
+  maxRetries: number;
+  rootId: string;
+  parentId: string | null;
+  groupId: string | null;
+  queue: string;
+  redelivered: boolean;
+}
+
+/** One task to run: the task, its call, its context and its time limits. */
+export interface PoolJob {
+  task: AnyTask;
+  invocation: TaskInvocation;
+  context: ContextData;
+  limits: Limits;
+}
+
+/** What a running task may ask of the main thread. */
+export interface PoolHooks {
+  /** this.updateState(): stored by the main thread, which holds the backend. */
+  updateState(state: string, meta: unknown): Promise<void>;
+  /** Ids of calls the task sent, so its result lists them as children. */
+  current: CurrentTask;
+  /** Running tasks, so a cold shutdown can abort them. */
+  running: Set<Abortable>;
+  /** Send a call made from inside a member through the worker's broker. */
+  publish(invocation: TaskInvocation, queue: string): Promise<void>;
+}
+
+/**
+ * The worker's execution seam: run this task and give me its outcome. The delivery processor talks
+ * to this interface only; async, threads and processes implement it in their own files.
+ */
+export interface TaskPool {
+  readonly kind: PoolKind;
+  /** Start members (no-op for async). */
+  start(): Promise<void>;
+  run(job: PoolJob, hooks: PoolHooks): Promise<RunOutcome>;
+  /** Stop members; running tasks are abandoned. */
+  close(): Promise<void>;
+}
