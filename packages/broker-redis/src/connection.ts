@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError, maskUrl } from '@tq/core';
 import type { RedisBrokerOptions } from './redis-broker-options.js';
+import { readUrlParams } from './url-params.js';
 
 export const DEFAULT_URL = 'redis://127.0.0.1:6379/0';
 
@@ -38,13 +39,9 @@ export function openConnections(options: RedisBrokerOptions): Connections {
       connectBlocking: () => client.duplicate(blockingOverrides),
     };
   }
-  const url = options.url ?? DEFAULT_URL;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (cause) {
-    throw new ConfigurationError(`Invalid Redis URL "${url}": expected redis://host:port/db or rediss://… for TLS.`, { cause });
-  }
+  const given = options.url ?? DEFAULT_URL;
+  const url = readUrlParams(given).url;
+  const parsed = new URL(url);
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new ConfigurationError(`Invalid Redis URL "${maskUrl(url)}": the scheme must be redis:// or rediss:// (TLS).`);
   }
@@ -59,7 +56,7 @@ export function openConnections(options: RedisBrokerOptions): Connections {
   return {
     client,
     ownsClient: true,
-    displayUrl: maskUrl(url),
+    displayUrl: maskUrl(given),
     connectBlocking: () => new Redis(url, { ...commandOptions, ...blockingOverrides }),
   };
 }

@@ -16,7 +16,8 @@ import {
   type PublishOptions,
   type QueueStats,
 } from '@tq/core';
-import { type Connections, newConsumerId, openConnections } from './connection.js';
+import { DEFAULT_URL, type Connections, newConsumerId, openConnections } from './connection.js';
+import { readUrlParams } from './url-params.js';
 import { parseDeadLetter } from './dead-letter-record.js';
 import { asError, toBrokerError } from './errors.js';
 import { encodeEnvelope } from './kombu-envelope.js';
@@ -32,6 +33,8 @@ const DEFAULT_BLOCK_TIMEOUT_MS = 5_000;
 const DEFAULT_WATCHDOG_MS = 30_000;
 const DEFAULT_DELAYED_CHECK_MS = 1_000;
 const DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE = 10_000;
+const DEFAULT_DELIVERY_LIMIT = 10;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** How long close() lets QUIT finish before dropping the connection. */
 const QUIT_TIMEOUT_MS = 1_000;
 
@@ -46,6 +49,7 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
 
 interface Settings extends ConsumerTimings {
   readonly keyPrefix: string;
+  readonly connectTimeoutMs: number;
   readonly consumerIdPrefix: string | undefined;
 }
 
@@ -214,6 +218,7 @@ function validateOptions(options: RedisBrokerOptions): Settings {
   if (renewEveryMs >= leaseMs) {
     throw new ConfigurationError(`lease.renewEveryMs (${renewEveryMs}) must be shorter than lease.leaseMs (${leaseMs}), or every lease would lapse between renewals.`);
   }
+  const fromUrl = options.client === undefined ? readUrlParams(options.url ?? DEFAULT_URL) : { deliveryLimit: undefined, connectTimeoutMs: undefined };
   const keyPrefix = options.keyPrefix ?? '';
   if (typeof keyPrefix !== 'string') throw new ConfigurationError(`Invalid keyPrefix ${JSON.stringify(keyPrefix)}: expected a string.`);
   return {
@@ -224,6 +229,8 @@ function validateOptions(options: RedisBrokerOptions): Settings {
     watchdogMs: integerOption(options.consume?.watchdogMs, 'consume.watchdogMs') ?? DEFAULT_WATCHDOG_MS,
     delayedCheckMs: integerOption(options.consume?.delayedCheckMs, 'consume.delayedCheckMs') ?? DEFAULT_DELAYED_CHECK_MS,
     maxDeadLettersPerQueue: integerOption(options.limits?.maxDeadLettersPerQueue, 'limits.maxDeadLettersPerQueue') ?? DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE,
+    deliveryLimit: integerOption(options.deliveryLimit, 'deliveryLimit', { max: 1_000_000 }) ?? fromUrl.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+    connectTimeoutMs: integerOption(options.connect?.timeoutMs, 'connect.timeoutMs', { max: 3_600_000 }) ?? fromUrl.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     clock: options.clock ?? systemClock,
     consumerIdPrefix: options.consumerIdPrefix,
   };

@@ -27,6 +27,8 @@ export interface ConsumerTimings {
   readonly watchdogMs: number;
   readonly delayedCheckMs: number;
   readonly maxDeadLettersPerQueue: number;
+  /** Deliveries of one message before the next reservation dead-letters it instead (TQ_DELIVERY_LIMIT). */
+  readonly deliveryLimit: number;
 }
 
 export interface ConsumerContext extends ConsumerTimings {
