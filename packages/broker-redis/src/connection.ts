@@ -17,7 +17,7 @@ export interface Connections {
   readonly connectBlocking: () => Redis;
 }
 
-export function openConnections(options: RedisBrokerOptions): Connections {
+export function openConnections(options: RedisBrokerOptions, connectTimeoutMs: number): Connections {
   // Named so CLIENT LIST shows whose connections these are (and tests can kill them).
   const nameBase = `tq:${processLabel(options.consumerIdPrefix)}`;
   const blockingOverrides: RedisOptions = {
@@ -49,6 +49,8 @@ export function openConnections(options: RedisBrokerOptions): Connections {
     lazyConnect: true,
     enableAutoPipelining: true,
     connectionName: `${nameBase}:commands`,
+    // One socket attempt never outlasts the broker's connect timeout (a black-holed host).
+    connectTimeout: connectTimeoutMs,
     ...options.redisOptions,
   };
   // ioredis turns rediss:// into TLS by itself; the options only add to it.

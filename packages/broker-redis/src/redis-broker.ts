@@ -18,6 +18,7 @@ import {
 } from '@tq/core';
 import { DEFAULT_URL, type Connections, newConsumerId, openConnections } from './connection.js';
 import { readUrlParams } from './url-params.js';
+import { Reachability } from './reachability.js';
 import { parseDeadLetter } from './dead-letter-record.js';
 import { asError, toBrokerError } from './errors.js';
 import { encodeEnvelope } from './kombu-envelope.js';
@@ -67,16 +68,18 @@ class RedisBroker implements Broker {
   private readonly connections: Connections;
   private readonly keys: KeyLayout;
   private readonly consumers = new Set<RedisConsumer>();
+  private readonly reachability: Reachability;
   /** The ready-list publishes of one event-loop turn: one LPUSH per list. */
   private readonly pushes: TurnBatcher;
   private closing: Promise<void> | undefined;
 
   constructor(options: RedisBrokerOptions) {
     this.settings = validateOptions(options);
-    this.connections = openConnections(options);
+    this.connections = openConnections(options, this.settings.connectTimeoutMs);
     // The client is ours to watch: without a listener ioredis prints every reconnect attempt.
     this.connections.client.on('error', () => undefined);
     this.displayUrl = this.connections.displayUrl;
+    this.reachability = new Reachability(this.connections.client, this.settings.connectTimeoutMs, this.displayUrl);
     // LPUSH a b c leaves the list as LPUSH a; LPUSH b; LPUSH c would.
     this.pushes = new TurnBatcher((list, values) => this.connections.client.lpush(list, ...values), { maxValues: 1_000 });
     this.keys = new KeyLayout(this.settings.keyPrefix);
@@ -84,6 +87,7 @@ class RedisBroker implements Broker {
 
   async connect(): Promise<void> {
     this.assertOpen();
+    await this.reachability.reached();
     try {
       await this.connections.client.ping();
     } catch (error) {
@@ -105,6 +109,7 @@ class RedisBroker implements Broker {
     const level = levelOfTqPriority(tqPriority);
     const raw = encodeEnvelope(message, { queue, level, tqPriority });
     const queueKeys = this.keys.queue(queue);
+    if (!this.reachability.isReached) await this.reachability.reached();
     try {
       if (deliverAt !== undefined && deliverAt > this.settings.clock.now()) {
         await this.connections.client.zadd(queueKeys.delayed, deliverAt, `${level}|${raw}`);
@@ -122,6 +127,7 @@ class RedisBroker implements Broker {
   async consume(queues: readonly string[], handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
     this.assertOpen();
     const consumed = validateConsumeArguments(queues, options);
+    await this.reachability.reached();
     const prefetch = consumed.prefetch;
     const { settings, connections } = this;
     const consumer = new RedisConsumer(
