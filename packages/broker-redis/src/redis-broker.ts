@@ -138,6 +138,8 @@ class RedisBroker implements Broker {
         consumerId: newConsumerId(settings.consumerIdPrefix),
         connectBlocking: connections.connectBlocking,
         onStopped: (stopped) => this.consumers.delete(stopped),
+        onConnectionChange: options.onConnectionChange,
+        displayUrl: this.displayUrl,
       },
       // A queue listed twice would get twice the turns.
       { queues: consumed.queues, handler, prefetch, onError: options.onError },

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { DrainWaiters, SettledDelivery, reportConsumerError, type Clock, type Consumer, type ConsumerSettings, type Settlement } from '@tq/core';
+import { DrainWaiters, SettledDelivery, reportConsumerError, type Clock, type ConnectionChange, type Consumer, type ConsumerSettings, type Settlement } from '@tq/core';
+import { ConnectionWatch } from './connection-watch.js';
 import { DelayPromoter } from './delay-promoter.js';
 import { asError, toBrokerError } from './errors.js';
 import { decodeEnvelope } from './kombu-envelope.js';
@@ -39,6 +40,9 @@ export interface ConsumerContext extends ConsumerTimings {
   readonly connectBlocking: () => Redis;
   /** Told once the consumer has stopped for good (cancelled, or lost). */
   readonly onStopped: (consumer: RedisConsumer) => void;
+  /** ConsumeOptions.onConnectionChange: outages of the command connection. */
+  readonly onConnectionChange: ((change: ConnectionChange) => void) | undefined;
+  readonly displayUrl: string;
 }
 
 type ConsumerState = 'running' | 'cancelling' | 'stopped' | 'lost';
@@ -59,6 +63,7 @@ export class RedisConsumer implements Consumer {
   private readonly waiter: ReadyWaiter;
   private readonly promoter: DelayPromoter;
   private readonly watchdog: StallWatchdog;
+  private readonly connectionWatch: ConnectionWatch | undefined;
   /** The acks of one event-loop turn: one HDEL per in-flight hash. */
   private readonly acks: TurnBatcher;
 
@@ -106,6 +111,8 @@ export class RedisConsumer implements Consumer {
         this.requestReservation();
       },
     });
+    const onConnectionChange = context.onConnectionChange;
+    if (onConnectionChange !== undefined) this.connectionWatch = new ConnectionWatch(context.client, context.clock, context.displayUrl, onConnectionChange);
     this.promoter = new DelayPromoter({
       client: context.client,
       keys: context.keys,
@@ -141,6 +148,7 @@ export class RedisConsumer implements Consumer {
   [LOSE_CONSUMER](): void {
     if (this.state === 'stopped' || this.state === 'lost') return;
     this.state = 'lost';
+    this.connectionWatch?.stop();
     this.leaseKeeper.stop();
     this.waiter.stop();
     this.promoter.stop();
@@ -293,6 +301,7 @@ export class RedisConsumer implements Consumer {
       // Not lost: the lease is no longer renewed, so another consumer reaps them once it expires.
       this.report(toBrokerError(asError(error), 'giving unsettled messages back on cancel'));
     } finally {
+      this.connectionWatch?.stop();
       this.leaseKeeper.stop();
       this.context.onStopped(this);
     }
