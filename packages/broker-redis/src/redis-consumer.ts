@@ -3,7 +3,7 @@ import { DrainWaiters, SettledDelivery, reportConsumerError, type Clock, type Co
 import { ConnectionWatch } from './connection-watch.js';
 import { DelayPromoter } from './delay-promoter.js';
 import { asError, toBrokerError } from './errors.js';
-import { decodeEnvelope } from './kombu-envelope.js';
+import { type DecodedEnvelope, decodeEnvelope, rawEntryMessage } from './kombu-envelope.js';
 import type { KeyLayout } from './key-layout.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { runScript } from './lua-scripts.js';
@@ -228,16 +228,13 @@ export class RedisConsumer implements Consumer {
   private deliver(queue: string, reserved: Reserved): void {
     // Reserved while cancel began: it stays in the in-flight hash, and cancel gives it back.
     if (this.state !== 'running') return;
-    let decoded;
+    let decoded: DecodedEnvelope;
     try {
       decoded = decodeEnvelope(reserved.raw, reserved.level);
-    } catch (error) {
-      // Not a kombu envelope: nobody can run it, so it goes to the dead letters, byte for byte.
-      this.unsettledDeliveries.set(reserved.id, queue);
-      const reason = { code: 'TQ_MALFORMED_MESSAGE', message: asError(error).message };
-      void this.settle(reserved.id, { kind: 'dead-letter', reason });
-      this.report(asError(error));
-      return;
+    } catch {
+      // Not a kombu envelope (a raw LPUSH, invalid JSON): delivered as its bytes, so the handler (a
+      // worker) rejects it as malformed and counts it; the dead letter keeps it byte for byte.
+      decoded = { message: rawEntryMessage(reserved.raw), restoredByKombu: false };
     }
     this.unsettledDeliveries.set(reserved.id, queue);
     const redelivered = reserved.deliveryCount > 1 || decoded.restoredByKombu;
