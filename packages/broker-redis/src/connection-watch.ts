@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { BrokerError, type Clock, type ConnectionChange } from '@tq/core';
+import { withoutFinalPeriod } from './errors.js';
 
 /**
  * Turns the command connection's ioredis events into a consumer's ConnectionChange reports:
@@ -36,7 +37,7 @@ export class ConnectionWatch {
     if (this.lostAt !== undefined) return;
     this.lostAt = this.clock.now();
     this.attempt = 0;
-    const reason = this.lastError?.message ?? 'Redis closed the connection';
+    const reason = withoutFinalPeriod(this.lastError?.message ?? 'Redis closed the connection');
     const cause = new BrokerError(`Redis broker: lost the connection to ${this.displayUrl} (${reason}); reconnecting, consumption resumes by itself once Redis is back.`, {
       cause: this.lastError,
       retryable: true,

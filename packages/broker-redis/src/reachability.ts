@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { BrokerUnreachableError, ConfigurationError, type TqError } from '@tq/core';
+import { withoutFinalPeriod } from './errors.js';
 
 /** Replies that retrying cannot fix: fail at once instead of after the connect timeout. */
 const REFUSED_LOGIN = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
@@ -51,7 +52,7 @@ export class Reachability {
       const onError = (error: Error): void => {
         lastError = error;
         if (REFUSED_LOGIN.test(error.message)) {
-          finish(new ConfigurationError(`Redis broker: ${this.where()} refused the login (${error.message}); check the user and password in the URL (TQ_BROKER_URL / --broker).`, { cause: error }));
+          finish(new ConfigurationError(`Redis broker: ${this.where()} refused the login (${withoutFinalPeriod(error.message)}); check the user and password in the URL (TQ_BROKER_URL / --broker).`, { cause: error }));
         }
       };
       const timer = setTimeout(() => finish(this.unreachable(lastError)), this.timeoutMs);
@@ -68,7 +69,7 @@ export class Reachability {
   }
 
   private unreachable(cause: Error | undefined): BrokerUnreachableError {
-    const reason = cause === undefined ? 'no answer' : describe(cause);
+    const reason = cause === undefined ? 'no answer' : withoutFinalPeriod(cause.message);
     return new BrokerUnreachableError(
       `Redis broker: cannot reach Redis at ${this.where()} (${this.displayUrl}) within ${this.timeoutMs} ms: ${reason}. ` +
         'Check that Redis is running and listens on that host and port, the URL (TQ_BROKER_URL / --broker), and any firewall or TLS (rediss://) in between; ' +
@@ -76,9 +77,4 @@ export class Reachability {
       { cause },
     );
   }
-}
-
-/** ioredis's socket errors, without a trailing period (the sentence goes on). */
-function describe(error: Error): string {
-  return error.message.replace(/\.+$/, '');
 }
