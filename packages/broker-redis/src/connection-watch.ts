@@ -12,7 +12,10 @@ export class ConnectionWatch {
   private lostAt: number | undefined;
   private attempt = 0;
   private lastError: Error | undefined;
-  private readonly listeners: Array<[string, (...args: never[]) => void]>;
+  private readonly onError = (error: Error): void => void (this.lastError = error);
+  private readonly onClose = (): void => this.closed();
+  private readonly onReconnecting = (delayMs: number): void => this.retrying(delayMs);
+  private readonly onReady = (): void => this.ready();
 
   constructor(
     private readonly client: Redis,
@@ -20,17 +23,11 @@ export class ConnectionWatch {
     private readonly displayUrl: string,
     private readonly report: (change: ConnectionChange) => void,
   ) {
-    this.listeners = [
-      ['error', (error: Error) => void (this.lastError = error)],
-      ['close', () => this.closed()],
-      ['reconnecting', (delayMs: number) => this.retrying(delayMs)],
-      ['ready', () => this.ready()],
-    ];
-    for (const [event, listener] of this.listeners) client.on(event, listener);
+    client.on('error', this.onError).on('close', this.onClose).on('reconnecting', this.onReconnecting).on('ready', this.onReady);
   }
 
   stop(): void {
-    for (const [event, listener] of this.listeners) this.client.off(event, listener);
+    this.client.off('error', this.onError).off('close', this.onClose).off('reconnecting', this.onReconnecting).off('ready', this.onReady);
   }
 
   private closed(): void {
