@@ -118,6 +118,7 @@ class SqsBroker implements Broker {
         ops: this.ops,
         sendDeadLetter: (info, message, reason) => this.sendDeadLetter(info, message, reason),
         onStopped: (stopped) => this.consumers.delete(stopped),
+        onConnectionChange: options.onConnectionChange,
       },
       { queues: infos, handler, prefetch: consumed.prefetch, onError: options.onError },
     );
