@@ -5,8 +5,9 @@ const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 // Server replies that mean "not now" rather than "never": loading a dump, a busy script, failover.
 const TRANSIENT_REPLY_PREFIXES = ['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'READONLY', 'CLUSTERDOWN'];
 
+/** The error's text for quoting inside our sentences: without ioredis's own final period ("Connection is closed."). */
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
 }
 
 /** True for errors of the connection rather than of the command: refused, reset, closed, retries exhausted. */

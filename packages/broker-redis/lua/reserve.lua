@@ -3,12 +3,17 @@
 -- KEYS[1] consumers zset (member = consumer id, score = lease expiry, server ms)
 -- KEYS[2] redelivery counts hash (sha1 of the raw envelope -> deliveries so far)
 -- KEYS[3] this consumer's in-flight hash (delivery id -> "<count>|<level>|<raw envelope>")
--- KEYS[4..] ready lists in consumption order (kombu's: bare name first, then \x06\x163, 6, 9)
--- ARGV[1] consumer id, ARGV[2] lease ms, ARGV[3] first delivery id, ARGV[4] most to take
+-- KEYS[4] dead-letter list
+-- KEYS[5..] ready lists in consumption order (kombu's: bare name first, then \x06\x163, 6, 9)
+-- ARGV[1] consumer id, ARGV[2] lease ms, ARGV[3] first delivery id, ARGV[4] most to take,
+-- ARGV[5] delivery limit, ARGV[6] queue name, ARGV[7] deadAt (ms), ARGV[8] most dead letters to keep
+-- A message already delivered `limit` times is dead-lettered here instead (TQ_DELIVERY_LIMIT): in the
+-- same script that would hand it out, so no consumer can run it once more in between.
 -- Returns a flat array: id, deliveryCount, level, raw, id, deliveryCount, level, raw, ...
-local consumers, counts, inflight = KEYS[1], KEYS[2], KEYS[3]
+local consumers, counts, inflight, dead = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local consumerId, leaseMs = ARGV[1], tonumber(ARGV[2])
 local firstId, wanted = tonumber(ARGV[3]), tonumber(ARGV[4])
+local limit = tonumber(ARGV[5])
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -37,11 +42,14 @@ end
 local lookUpCounts = redis.call('EXISTS', counts) == 1
 local nextId = firstId
 local fields = {}
-for level = 0, #KEYS - 4 do
-  local remaining = wanted - (nextId - firstId)
-  if remaining <= 0 then break end
-  local popped = redis.call('RPOP', KEYS[4 + level], remaining)
-  if popped then
+local deadLettered = 0
+for level = 0, #KEYS - 5 do
+  -- Dead-lettered messages free their slot, so pop again until the window is full or the list empty.
+  while true do
+    local remaining = wanted - (nextId - firstId)
+    if remaining <= 0 then break end
+    local popped = redis.call('RPOP', KEYS[5 + level], remaining)
+    if not popped then break end
     for _, raw in ipairs(popped) do
       local deliveries = 1
       if lookUpCounts then
@@ -52,16 +60,33 @@ for level = 0, #KEYS - 4 do
           redis.call('HDEL', counts, digest)
         end
       end
-      fields[#fields + 1] = nextId
-      fields[#fields + 1] = deliveries .. '|' .. level .. '|' .. raw
-      out[#out + 1] = nextId
-      out[#out + 1] = deliveries
-      out[#out + 1] = level
-      out[#out + 1] = raw
-      nextId = nextId + 1
+      if deliveries > limit then
+        local delivered = deliveries - 1
+        local record = cjson.encode({
+          queue = ARGV[6],
+          reason = {
+            code = 'TQ_DELIVERY_LIMIT',
+            message = 'Delivered ' .. delivered .. ' times without being acked (deliveryLimit ' .. limit .. '): each time its consumer lost '
+              .. 'the lease (the process died, or blocked its event loop longer than lease.leaseMs; run such tasks with --pool threads) '
+              .. 'or gave it back. Dead-lettered instead of delivered again; raise deliveryLimit (?delivery_limit=) if that is too few.',
+          },
+          deadAt = tonumber(ARGV[7]),
+        })
+        redis.call('LPUSH', dead, record .. '\n' .. raw)
+        deadLettered = deadLettered + 1
+      else
+        fields[#fields + 1] = nextId
+        fields[#fields + 1] = deliveries .. '|' .. level .. '|' .. raw
+        out[#out + 1] = nextId
+        out[#out + 1] = deliveries
+        out[#out + 1] = level
+        out[#out + 1] = raw
+        nextId = nextId + 1
+      end
     end
   end
 end
+if deadLettered > 0 then redis.call('LTRIM', dead, 0, tonumber(ARGV[8]) - 1) end
 -- unpack() is bounded by Lua's C stack (~8000 values), so large prefetch windows go in chunks.
 for from = 1, #fields, 1000 do
   redis.call('HSET', inflight, unpack(fields, from, math.min(from + 999, #fields)))

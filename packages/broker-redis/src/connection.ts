@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError, maskUrl } from '@tq/core';
 import type { RedisBrokerOptions } from './redis-broker-options.js';
+import { readUrlParams } from './url-params.js';
 
 export const DEFAULT_URL = 'redis://127.0.0.1:6379/0';
 
@@ -16,7 +17,7 @@ export interface Connections {
   readonly connectBlocking: () => Redis;
 }
 
-export function openConnections(options: RedisBrokerOptions): Connections {
+export function openConnections(options: RedisBrokerOptions, connectTimeoutMs: number): Connections {
   // Named so CLIENT LIST shows whose connections these are (and tests can kill them).
   const nameBase = `tq:${processLabel(options.consumerIdPrefix)}`;
   const blockingOverrides: RedisOptions = {
@@ -38,13 +39,9 @@ export function openConnections(options: RedisBrokerOptions): Connections {
       connectBlocking: () => client.duplicate(blockingOverrides),
     };
   }
-  const url = options.url ?? DEFAULT_URL;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (cause) {
-    throw new ConfigurationError(`Invalid Redis URL "${url}": expected redis://host:port/db or rediss://… for TLS.`, { cause });
-  }
+  const given = options.url ?? DEFAULT_URL;
+  const url = readUrlParams(given).url;
+  const parsed = new URL(url);
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new ConfigurationError(`Invalid Redis URL "${maskUrl(url)}": the scheme must be redis:// or rediss:// (TLS).`);
   }
@@ -52,6 +49,8 @@ export function openConnections(options: RedisBrokerOptions): Connections {
     lazyConnect: true,
     enableAutoPipelining: true,
     connectionName: `${nameBase}:commands`,
+    // One socket attempt never outlasts the broker's connect timeout (a black-holed host).
+    connectTimeout: connectTimeoutMs,
     ...options.redisOptions,
   };
   // ioredis turns rediss:// into TLS by itself; the options only add to it.
@@ -59,7 +58,7 @@ export function openConnections(options: RedisBrokerOptions): Connections {
   return {
     client,
     ownsClient: true,
-    displayUrl: maskUrl(url),
+    displayUrl: maskUrl(given),
     connectBlocking: () => new Redis(url, { ...commandOptions, ...blockingOverrides }),
   };
 }

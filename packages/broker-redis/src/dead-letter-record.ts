@@ -1,5 +1,5 @@
 import type { DeadLetter, DeadLetterReason } from '@tq/core';
-import { decodeEnvelope } from './kombu-envelope.js';
+import { decodeEnvelope, rawEntryMessage } from './kombu-envelope.js';
 
 /**
  * A dead-letter record as dead-letter.lua stores it: `{ queue, reason, deadAt }` as JSON, a newline,
@@ -21,7 +21,7 @@ export function parseDeadLetter(record: string, queue: string): DeadLetter {
     message = decodeEnvelope(raw, undefined).message;
   } catch {
     // Dead-lettered because it was not an envelope: hand back the bytes as they were.
-    message = { body: new TextEncoder().encode(raw), contentType: 'application/octet-stream', contentEncoding: 'binary', headers: {}, properties: {} };
+    message = rawEntryMessage(raw);
   }
   return {
     message,

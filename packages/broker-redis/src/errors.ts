@@ -6,11 +6,19 @@ import { BrokerError, ConfigurationError, TqError } from '@tq/core';
  */
 export function toBrokerError(cause: unknown, doing: string): TqError {
   if (TqError.isInstance(cause)) return cause;
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  const reason = withoutFinalPeriod(cause instanceof Error ? cause.message : String(cause));
   if (/WRONGTYPE/.test(reason)) {
     return new ConfigurationError(`Redis broker: ${doing} failed because a key holds the wrong type (${reason}); another program uses that key name.`, { cause });
   }
-  return new BrokerError(`Redis broker: ${doing} failed: ${reason}`, { cause, retryable: true });
+  return new BrokerError(`Redis broker: ${doing} failed: ${reason}.`, { cause, retryable: true });
+}
+
+/**
+ * ioredis ends some messages with a period ("Connection is closed."): drop it before quoting one inside
+ * a sentence of ours, which was how "Connection is closed.." came about.
+ */
+export function withoutFinalPeriod(text: string): string {
+  return text.replace(/\.+$/, '');
 }
 
 export function asError(value: unknown): Error {

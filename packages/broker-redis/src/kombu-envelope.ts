@@ -61,3 +61,12 @@ export function decodeParsedEnvelope(parsed: unknown, level: number | undefined)
   const restoredByKombu = message.headers.redelivered === true || (isJsonObject(deliveryInfo) && deliveryInfo.redelivered === true);
   return { message, restoredByKombu };
 }
+
+/**
+ * An entry that is not a kombu envelope (a raw LPUSH, invalid JSON), as a message of its exact bytes
+ * with no headers: a worker finds no task in it and rejects it as malformed, so it is counted and
+ * dead-lettered like any other bad message.
+ */
+export function rawEntryMessage(raw: string): BrokerMessage {
+  return { body: new TextEncoder().encode(raw), contentType: 'application/octet-stream', contentEncoding: 'binary', headers: {}, properties: {} };
+}

@@ -20,6 +20,24 @@ export interface RedisBrokerOptions {
    * @default ""
    */
   keyPrefix?: string;
+  /**
+   * Deliveries of one message before it is dead-lettered with `TQ_DELIVERY_LIMIT` instead of
+   * delivered again: a message whose consumer keeps losing its lease (a crash loop, or a task that
+   * blocks the event loop longer than `lease.leaseMs`) or that keeps being requeued. Also
+   * `?delivery_limit=<n>` in the URL.
+   * @default 10
+   */
+  deliveryLimit?: number;
+  connect?: {
+    /**
+     * How long connect(), a publish or a consumer start waits for an unreachable Redis before
+     * failing with BrokerUnreachableError (`TQ_BROKER_UNREACHABLE`) naming host and port. Once
+     * connected, an outage is waited out (and reported through onConnectionChange). Also
+     * `?connect_timeout=<seconds>` in the URL.
+     * @default 5_000
+     */
+    timeoutMs?: number;
+  };
   lease?: {
     /**
      * How long a consumer's lease lasts without renewal. A consumer that stops renewing (crash,

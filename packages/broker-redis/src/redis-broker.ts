@@ -16,7 +16,9 @@ import {
   type PublishOptions,
   type QueueStats,
 } from '@tq/core';
-import { type Connections, newConsumerId, openConnections } from './connection.js';
+import { DEFAULT_URL, type Connections, newConsumerId, openConnections } from './connection.js';
+import { readUrlParams } from './url-params.js';
+import { Reachability } from './reachability.js';
 import { parseDeadLetter } from './dead-letter-record.js';
 import { asError, toBrokerError } from './errors.js';
 import { encodeEnvelope } from './kombu-envelope.js';
@@ -33,6 +35,8 @@ const DEFAULT_BLOCK_TIMEOUT_MS = 5_000;
 const DEFAULT_WATCHDOG_MS = 30_000;
 const DEFAULT_DELAYED_CHECK_MS = 1_000;
 const DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE = 10_000;
+const DEFAULT_DELIVERY_LIMIT = 10;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** How long close() lets QUIT finish before dropping the connection. */
 const QUIT_TIMEOUT_MS = 1_000;
 
@@ -47,6 +51,7 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
 
 interface Settings extends ConsumerTimings {
   readonly keyPrefix: string;
+  readonly connectTimeoutMs: number;
   readonly consumerIdPrefix: string | undefined;
 }
 
@@ -66,16 +71,18 @@ class RedisBroker implements Broker {
   private readonly connections: Connections;
   private readonly keys: KeyLayout;
   private readonly consumers = new Set<RedisConsumer>();
+  private readonly reachability: Reachability;
   /** The ready-list publishes of one event-loop turn: one LPUSH per list. */
   private readonly pushes: TurnBatcher;
   private closing: Promise<void> | undefined;
 
   constructor(options: RedisBrokerOptions) {
     this.settings = validateOptions(options);
-    this.connections = openConnections(options);
+    this.connections = openConnections(options, this.settings.connectTimeoutMs);
     // The client is ours to watch: without a listener ioredis prints every reconnect attempt.
     this.connections.client.on('error', () => undefined);
     this.displayUrl = this.connections.displayUrl;
+    this.reachability = new Reachability(this.connections.client, this.settings.connectTimeoutMs, this.displayUrl);
     // LPUSH a b c leaves the list as LPUSH a; LPUSH b; LPUSH c would.
     this.pushes = new TurnBatcher((list, values) => this.connections.client.lpush(list, ...values), { maxValues: 1_000 });
     this.keys = new KeyLayout(this.settings.keyPrefix);
@@ -89,6 +96,7 @@ class RedisBroker implements Broker {
 
   async connect(): Promise<void> {
     this.assertOpen();
+    await this.reachability.reached();
     try {
       await this.connections.client.ping();
     } catch (error) {
@@ -110,6 +118,7 @@ class RedisBroker implements Broker {
     const level = levelOfTqPriority(tqPriority);
     const raw = encodeEnvelope(message, { queue, level, tqPriority });
     const queueKeys = this.keys.queue(queue);
+    if (!this.reachability.isReached) await this.reachability.reached();
     try {
       if (deliverAt !== undefined && deliverAt > this.settings.clock.now()) {
         await this.connections.client.zadd(queueKeys.delayed, deliverAt, `${level}|${raw}`);
@@ -127,6 +136,7 @@ class RedisBroker implements Broker {
   async consume(queues: readonly string[], handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
     this.assertOpen();
     const consumed = validateConsumeArguments(queues, options);
+    await this.reachability.reached();
     const prefetch = consumed.prefetch;
     const { settings, connections } = this;
     const consumer = new RedisConsumer(
@@ -137,6 +147,8 @@ class RedisBroker implements Broker {
         consumerId: newConsumerId(settings.consumerIdPrefix),
         connectBlocking: connections.connectBlocking,
         onStopped: (stopped) => this.consumers.delete(stopped),
+        onConnectionChange: options.onConnectionChange,
+        displayUrl: this.displayUrl,
       },
       // A queue listed twice would get twice the turns.
       { queues: consumed.queues, handler, prefetch, onError: options.onError },
@@ -224,6 +236,7 @@ function validateOptions(options: RedisBrokerOptions): Settings {
   if (renewEveryMs >= leaseMs) {
     throw new ConfigurationError(`lease.renewEveryMs (${renewEveryMs}) must be shorter than lease.leaseMs (${leaseMs}), or every lease would lapse between renewals.`);
   }
+  const fromUrl = options.client === undefined ? readUrlParams(options.url ?? DEFAULT_URL) : { deliveryLimit: undefined, connectTimeoutMs: undefined };
   const keyPrefix = options.keyPrefix ?? '';
   if (typeof keyPrefix !== 'string') throw new ConfigurationError(`Invalid keyPrefix ${JSON.stringify(keyPrefix)}: expected a string.`);
   return {
@@ -234,6 +247,8 @@ function validateOptions(options: RedisBrokerOptions): Settings {
     watchdogMs: integerOption(options.consume?.watchdogMs, 'consume.watchdogMs') ?? DEFAULT_WATCHDOG_MS,
     delayedCheckMs: integerOption(options.consume?.delayedCheckMs, 'consume.delayedCheckMs') ?? DEFAULT_DELAYED_CHECK_MS,
     maxDeadLettersPerQueue: integerOption(options.limits?.maxDeadLettersPerQueue, 'limits.maxDeadLettersPerQueue') ?? DEFAULT_MAX_DEAD_LETTERS_PER_QUEUE,
+    deliveryLimit: integerOption(options.deliveryLimit, 'deliveryLimit', { max: 1_000_000 }) ?? fromUrl.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+    connectTimeoutMs: integerOption(options.connect?.timeoutMs, 'connect.timeoutMs', { max: 3_600_000 }) ?? fromUrl.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     clock: options.clock ?? systemClock,
     consumerIdPrefix: options.consumerIdPrefix,
   };

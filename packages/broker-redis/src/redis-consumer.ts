@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import { DrainWaiters, SettledDelivery, reportConsumerError, type Clock, type Consumer, type ConsumerSettings, type Settlement } from '@tq/core';
+import { DrainWaiters, SettledDelivery, reportConsumerError, type Clock, type ConnectionChange, type Consumer, type ConsumerSettings, type Settlement } from '@tq/core';
+import { ConnectionWatch } from './connection-watch.js';
 import { DelayPromoter } from './delay-promoter.js';
 import { asError, toBrokerError } from './errors.js';
-import { decodeEnvelope } from './kombu-envelope.js';
+import { type DecodedEnvelope, decodeEnvelope, rawEntryMessage } from './kombu-envelope.js';
 import type { KeyLayout } from './key-layout.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { runScript } from './lua-scripts.js';
@@ -27,6 +28,8 @@ export interface ConsumerTimings {
   readonly watchdogMs: number;
   readonly delayedCheckMs: number;
   readonly maxDeadLettersPerQueue: number;
+  /** Deliveries of one message before the next reservation dead-letters it instead (TQ_DELIVERY_LIMIT). */
+  readonly deliveryLimit: number;
 }
 
 export interface ConsumerContext extends ConsumerTimings {
@@ -37,6 +40,9 @@ export interface ConsumerContext extends ConsumerTimings {
   readonly connectBlocking: () => Redis;
   /** Told once the consumer has stopped for good (cancelled, or lost). */
   readonly onStopped: (consumer: RedisConsumer) => void;
+  /** ConsumeOptions.onConnectionChange: outages of the command connection. */
+  readonly onConnectionChange: ((change: ConnectionChange) => void) | undefined;
+  readonly displayUrl: string;
 }
 
 type ConsumerState = 'running' | 'cancelling' | 'stopped' | 'lost';
@@ -57,6 +63,7 @@ export class RedisConsumer implements Consumer {
   private readonly waiter: ReadyWaiter;
   private readonly promoter: DelayPromoter;
   private readonly watchdog: StallWatchdog;
+  private readonly connectionWatch: ConnectionWatch | undefined;
   /** The acks of one event-loop turn: one HDEL per in-flight hash. */
   private readonly acks: TurnBatcher;
 
@@ -104,6 +111,8 @@ export class RedisConsumer implements Consumer {
         this.requestReservation();
       },
     });
+    const onConnectionChange = context.onConnectionChange;
+    if (onConnectionChange !== undefined) this.connectionWatch = new ConnectionWatch(context.client, context.clock, context.displayUrl, onConnectionChange);
     this.promoter = new DelayPromoter({
       client: context.client,
       keys: context.keys,
@@ -139,6 +148,7 @@ export class RedisConsumer implements Consumer {
   [LOSE_CONSUMER](): void {
     if (this.state === 'stopped' || this.state === 'lost') return;
     this.state = 'lost';
+    this.connectionWatch?.stop();
     this.leaseKeeper.stop();
     this.waiter.stop();
     this.promoter.stop();
@@ -218,16 +228,13 @@ export class RedisConsumer implements Consumer {
   private deliver(queue: string, reserved: Reserved): void {
     // Reserved while cancel began: it stays in the in-flight hash, and cancel gives it back.
     if (this.state !== 'running') return;
-    let decoded;
+    let decoded: DecodedEnvelope;
     try {
       decoded = decodeEnvelope(reserved.raw, reserved.level);
-    } catch (error) {
-      // Not a kombu envelope: nobody can run it, so it goes to the dead letters, byte for byte.
-      this.unsettledDeliveries.set(reserved.id, queue);
-      const reason = { code: 'TQ_MALFORMED_MESSAGE', message: asError(error).message };
-      void this.settle(reserved.id, { kind: 'dead-letter', reason });
-      this.report(asError(error));
-      return;
+    } catch {
+      // Not a kombu envelope (a raw LPUSH, invalid JSON): delivered as its bytes, so the handler (a
+      // worker) rejects it as malformed and counts it; the dead letter keeps it byte for byte.
+      decoded = { message: rawEntryMessage(reserved.raw), restoredByKombu: false };
     }
     this.unsettledDeliveries.set(reserved.id, queue);
     const redelivered = reserved.deliveryCount > 1 || decoded.restoredByKombu;
@@ -291,6 +298,7 @@ export class RedisConsumer implements Consumer {
       // Not lost: the lease is no longer renewed, so another consumer reaps them once it expires.
       this.report(toBrokerError(asError(error), 'giving unsettled messages back on cancel'));
     } finally {
+      this.connectionWatch?.stop();
       this.leaseKeeper.stop();
       this.context.onStopped(this);
     }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { BrokerError } from '@tq/core';
+import { BrokerError, type Clock } from '@tq/core';
 import type { KeyLayout } from './key-layout.js';
 import { runScript } from './lua-scripts.js';
 
@@ -20,16 +20,22 @@ interface ReserveContext {
   readonly keys: KeyLayout;
   readonly consumerId: string;
   readonly leaseMs: number;
+  readonly deliveryLimit: number;
+  readonly clock: Clock;
+  readonly maxDeadLettersPerQueue: number;
 }
 
-/** Move up to `count` ready messages of `queue` to the consumer's in-flight hash in one script call. */
+/**
+ * Move up to `count` ready messages of `queue` to the consumer's in-flight hash in one script call.
+ * Messages delivered `deliveryLimit` times already go to the dead letters instead (TQ_DELIVERY_LIMIT).
+ */
 export async function reserve(context: ReserveContext, queue: string, firstId: number, count: number): Promise<Reserved[]> {
   const queueKeys = context.keys.queue(queue);
   const reply = await runScript(
     context.client,
     'reserve',
-    [queueKeys.consumers, queueKeys.counts, context.keys.inFlight(queue, context.consumerId), ...queueKeys.ready],
-    [context.consumerId, context.leaseMs, firstId, count],
+    [queueKeys.consumers, queueKeys.counts, context.keys.inFlight(queue, context.consumerId), queueKeys.dead, ...queueKeys.ready],
+    [context.consumerId, context.leaseMs, firstId, count, context.deliveryLimit, queue, context.clock.now(), context.maxDeadLettersPerQueue],
   );
   if (!Array.isArray(reply) || reply.length % 4 !== 0) {
     throw new BrokerError(`The reserve script answered ${JSON.stringify(reply).slice(0, 80)}; expected id, count, level, message quadruples.`);

@@ -107,15 +107,20 @@ describe.runIf(up)('redis broker wire layout and administration', () => {
     expect(await ns.admin.keys(`${ns.keyPrefix}purge*`)).toEqual([]);
   });
 
-  it('dead-letters an entry that is not a kombu envelope, keeps dead letters bounded, newest first', async () => {
+  it('delivers an entry that is not a kombu envelope as its raw bytes, dead-letters it byte for byte on reject, keeps dead letters bounded, newest first', async () => {
     ns = new TestNamespace();
     const broker = ns.broker({ limits: { maxDeadLettersPerQueue: 2 } });
     await ns.admin.lpush(`${ns.keyPrefix}dead`, 'not json at all');
     const errors: Error[] = [];
     const received: Delivery[] = [];
     await broker.consume(['dead'], (delivery) => received.push(delivery), { prefetch: 5, onError: (error) => errors.push(error) });
-    await waitUntil(async () => (await broker.stats('dead')).dead === 1);
-    expect(errors.map((error) => (error as Error & { code?: string }).code)).toContain('TQ_MALFORMED_MESSAGE');
+    await waitUntil(() => received.length === 1);
+    const raw = received.shift();
+    // No consumer error: the handler (a worker) finds no task in it and rejects it, counted as rejected.
+    expect(errors).toEqual([]);
+    expect(raw?.message).toMatchObject({ contentType: 'application/octet-stream', contentEncoding: 'binary', headers: {} });
+    expect(raw && bodyText(raw)).toBe('not json at all');
+    await raw?.reject({ code: 'TQ_MALFORMED_MESSAGE', message: 'not a task message' });
     const [malformed] = await broker.deadLetters('dead');
     expect(malformed?.reason.code).toBe('TQ_MALFORMED_MESSAGE');
     expect(malformed === undefined ? '' : new TextDecoder().decode(malformed.message.body)).toBe('not json at all');

@@ -11,11 +11,16 @@ const DEAD_AT = 'tq-dead-at';
 /** SQS allows 10 attributes a message; ours take 3, so at most 7 of the original's travel along. */
 const MAX_ATTRIBUTES = 10;
 
-/** The reason of a message SQS itself moved (redrive policy), which carries none of ours. */
+/**
+ * The reason of a message SQS itself moved (redrive policy), which carries none of ours: the delivery
+ * limit, under the code the Redis and AMQP brokers use for theirs.
+ */
 export function redriveReason(maxReceiveCount: number | undefined): DeadLetterReason {
   return {
-    code: 'TQ_MAX_RECEIVE_COUNT',
-    message: `SQS moved the message after ${maxReceiveCount ?? 'maxReceiveCount'} receives without a delete (redrive policy): its consumers crashed or timed out on it. Fix the cause, then redrive it.`,
+    code: 'TQ_DELIVERY_LIMIT',
+    message:
+      `SQS moved the message after ${maxReceiveCount ?? 'maxReceiveCount'} receives without a delete (redrive policy, deadLetter.maxReceiveCount): ` +
+      'its consumers crashed, or ran past the visibility timeout, each time. Fix the cause, then redrive it.',
   };
 }
 

@@ -1,4 +1,4 @@
-import { BrokerError, ConfigurationError, TqError } from '@tq/core';
+import { BrokerError, BrokerUnreachableError, ConfigurationError, TqError } from '@tq/core';
 
 /** SQS error names meaning the request was fine but SQS could not serve it now. */
 const THROTTLING = new Set(['ThrottlingException', 'RequestThrottled', 'OverLimit', 'KmsThrottled', 'ServiceUnavailable', 'InternalError', 'PurgeQueueInProgress']);
@@ -11,7 +11,14 @@ interface SdkErrorShape {
   $fault?: 'client' | 'server';
   $retryable?: unknown;
   code?: string;
+  /** Node's socket errors: where it tried to connect. */
+  address?: string;
+  port?: number;
+  hostname?: string;
 }
+
+/** Node socket errors meaning nothing answered at the endpoint (as opposed to SQS refusing a request). */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET']);
 
 /**
  * Map a failure from the AWS SDK to tq's errors at the adapter boundary, keeping the original as
@@ -28,6 +35,15 @@ export function toBrokerError(cause: unknown, doing: string): TqError {
     return new ConfigurationError(
       `SQS broker: ${doing} failed: no AWS credentials (${reason}). Provide them through the SDK's default chain: ` +
         'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, or an instance/container role.',
+      { cause },
+    );
+  }
+  if ((error.code !== undefined && UNREACHABLE_CODES.has(error.code)) || (name === 'TimeoutError' && /establishing a connection/.test(error.message ?? ''))) {
+    const where = error.address !== undefined ? `${error.address}:${error.port ?? ''}` : (error.hostname ?? 'its endpoint');
+    return new BrokerUnreachableError(
+      `SQS broker: ${doing} failed: cannot reach SQS at ${where} (${error.message ?? name}). ` +
+        'Check the endpoint (the endpoint option, ?endpoint= in the URL, or the region) and that this host can reach it (network, proxy, firewall); ' +
+        'a slow network needs a longer connect.timeoutMs.',
       { cause },
     );
   }

@@ -52,7 +52,7 @@ export function resolveSettings(options: SqsBrokerOptions): Settings {
     options.client ??
     new SQSClient({
       // Every call gets a deadline (a long poll's is its wait plus a margin): a half-open connection must not hang an ack forever.
-      requestHandler: { requestTimeout: receiveTimeoutMs, connectionTimeout: CONNECTION_TIMEOUT_MS },
+      requestHandler: { requestTimeout: receiveTimeoutMs, connectionTimeout: integerOption(options.connect?.timeoutMs, 'connect.timeoutMs', { max: 3_600_000 }) ?? CONNECTION_TIMEOUT_MS },
       ...options.clientConfig,
       ...(region !== undefined && { region }),
       ...(endpoint !== undefined && { endpoint }),

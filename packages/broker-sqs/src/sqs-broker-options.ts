@@ -14,6 +14,15 @@ export interface SqsBrokerOptions {
   client?: SQSClient;
   /** Extra SQSClient settings for a client built from `url` (retry mode, request handler, …). Credentials belong in the provider chain. */
   clientConfig?: Omit<SQSClientConfig, 'region' | 'endpoint'>;
+  connect?: {
+    /**
+     * How long one connection attempt to the endpoint may take (the SDK's connectionTimeout); an
+     * endpoint nothing answers at fails connect(), publish and consume with BrokerUnreachableError
+     * (`TQ_BROKER_UNREACHABLE`) naming host and port. Ignored with `client`.
+     * @default 5_000
+     */
+    timeoutMs?: number;
+  };
   /** AWS region, e.g. "eu-west-1". @default the SDK's (AWS_REGION, profile) */
   region?: string;
   /** Endpoint override: an emulator, a VPC endpoint or a FIPS endpoint, e.g. "http://127.0.0.1:9324". */

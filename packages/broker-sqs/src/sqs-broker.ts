@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, type Message, PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ListQueuesCommand, type Message, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import {
   ClosedError,
   ConfigurationError,
@@ -19,6 +19,7 @@ import {
 } from '@tq/core';
 import { deadLetterMessage, parseDeadLetter } from './dead-letters.js';
 import { encodeSqsBody } from './kombu-envelope.js';
+import { toBrokerError } from './errors.js';
 import { assertFits, deliverAtAttribute, fifoIds, hopDelaySeconds } from './message-shape.js';
 import { QueueDirectory, SQS_MAX_MESSAGE_BYTES, type QueueInfo } from './queue-directory.js';
 import { type Settings, resolveSettings } from './settings.js';
@@ -70,6 +71,14 @@ class SqsBroker implements Broker {
     this.assertOpen();
     // Any cheap authenticated call surfaces bad credentials, region or endpoint now rather than at the first publish.
     await guarded(() => this.settings.client.config.credentials(), `loading AWS credentials for ${this.displayUrl}`);
+    // And one request, so an endpoint nobody answers at fails here; a refusal (no ListQueues
+    // permission) still proves SQS is there.
+    try {
+      await this.settings.client.send(new ListQueuesCommand({ MaxResults: 1, QueueNamePrefix: this.settings.queuePrefix || undefined }));
+    } catch (error) {
+      const mapped = toBrokerError(error, `connecting to ${this.displayUrl}`);
+      if (mapped.code !== 'TQ_CONFIGURATION') throw mapped;
+    }
   }
 
   async publish(message: BrokerMessage, options: PublishOptions): Promise<void> {
@@ -109,6 +118,7 @@ class SqsBroker implements Broker {
         ops: this.ops,
         sendDeadLetter: (info, message, reason) => this.sendDeadLetter(info, message, reason),
         onStopped: (stopped) => this.consumers.delete(stopped),
+        onConnectionChange: options.onConnectionChange,
       },
       { queues: infos, handler, prefetch: consumed.prefetch, onError: options.onError },
     );

@@ -3,6 +3,7 @@ import {
   DrainWaiters,
   SettledDelivery,
   reportConsumerError,
+  type ConnectionChange,
   type Consumer,
   type ConsumerSettings,
   type DeadLetterReason,
@@ -12,6 +13,7 @@ import { asError, toBrokerError } from './errors.js';
 import { decodeSqsBody } from './kombu-envelope.js';
 import { type Lease, LeaseKeeper } from './lease-keeper.js';
 import { dueTimeOf, hopDelaySeconds } from './message-shape.js';
+import { OutageTracker } from './outage-tracker.js';
 import { PrefetchWindow } from './prefetch-window.js';
 import type { QueueInfo } from './queue-directory.js';
 import type { Settings } from './settings.js';
@@ -31,6 +33,8 @@ export interface ConsumerContext
   /** Copy the message to its queue's dead-letter queue with the reason (the consumer deletes the original). */
   readonly sendDeadLetter: (info: QueueInfo, message: Message, reason: DeadLetterReason) => Promise<void>;
   readonly onStopped: (consumer: SqsConsumer) => void;
+  /** ConsumeOptions.onConnectionChange: outages seen by the receives. */
+  readonly onConnectionChange: ((change: ConnectionChange) => void) | undefined;
 }
 
 interface Held {
@@ -56,6 +60,7 @@ export class SqsConsumer implements Consumer {
   private state: ConsumerState = 'running';
   private cancelling: Promise<void> | undefined;
   private readonly drainWaiters = new DrainWaiters();
+  private readonly outages: OutageTracker;
 
   constructor(
     private readonly context: ConsumerContext,
@@ -63,6 +68,7 @@ export class SqsConsumer implements Consumer {
   ) {
     this.queues = settings.queues.map((info) => info.queue);
     this.window = new PrefetchWindow(settings.prefetch);
+    this.outages = new OutageTracker(context.clock, context.onConnectionChange);
     this.leases = new LeaseKeeper({
       visibility: context.ops.visibility,
       visibilitySeconds: context.visibilitySeconds,
@@ -127,13 +133,17 @@ export class SqsConsumer implements Consumer {
         const abortSignal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.context.receiveTimeoutMs)]);
         messages = await this.context.ops.receive(info.url, { max: slots, waitTimeSeconds, visibilityTimeoutSeconds: this.context.visibilitySeconds, abortSignal });
         failures = 0;
+        this.outages.succeeded();
       } catch (error) {
         this.window.received(slots, 0);
         // Aborted by cancel: whatever SQS handed that request comes back after its visibility timeout.
         if (this.state !== 'running') return;
-        this.report(toBrokerError(asError(error), `receiving from SQS queue "${info.sqsName}"`));
+        const mapped = toBrokerError(asError(error), `receiving from SQS queue "${info.sqsName}"`);
+        this.report(mapped);
         failures += 1;
-        await this.pause(Math.min(5_000, 100 * 2 ** failures));
+        const delayMs = Math.min(5_000, 100 * 2 ** failures);
+        this.outages.failed(mapped, delayMs);
+        await this.pause(delayMs);
         continue;
       }
       this.window.received(slots, messages.length);

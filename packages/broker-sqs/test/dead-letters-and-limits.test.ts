@@ -37,7 +37,7 @@ describe('dead-letter queues', () => {
     await waitUntil(async () => (await broker.stats('crashy')).dead === 1, 5_000);
     expect(await broker.stats('crashy')).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 1 });
     const [letter] = await broker.deadLetters('crashy');
-    expect(letter?.reason.code).toBe('TQ_MAX_RECEIVE_COUNT');
+    expect(letter?.reason.code).toBe('TQ_DELIVERY_LIMIT');
     expect(letter?.reason.message).toMatch(/after 2 receives/);
     expect(new TextDecoder().decode(letter?.message.body)).toBe('crashes its worker');
     // Reading dead letters is a peek: they stay.

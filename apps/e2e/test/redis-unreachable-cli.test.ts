@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from './support/private-servers.js';
+import { spawnCli, stopCliProcess, type CliProcess } from './support/cli-process.js';
+
+/**
+ * Issue 13, defect 8 from the operator's side: `tq worker` and `tq call` against a Redis that is not
+ * there exit non-zero within seconds, with one line naming host, port and what to check, instead of a
+ * banner, 74 s of silence and ioredis's "Reached the max retries per request limit".
+ */
+const limitApp = fileURLToPath(new URL('./redis/redis-limit-app.ts', import.meta.url));
+const started: CliProcess[] = [];
+afterEach(async () => {
+  for (const cli of started.splice(0)) await stopCliProcess(cli);
+});
+
+function run(args: string[], env: Record<string, string>): CliProcess {
+  const cli = spawnCli(args, env);
+  started.push(cli);
+  return cli;
+}
+
+describe('the tq CLI against an unreachable Redis', () => {
+  it('tq worker exits non-zero after the default connect timeout with TQ_BROKER_UNREACHABLE naming host and port', async () => {
+    const port = await freePort();
+    const worker = run(['worker', '--app', limitApp, '--loglevel', 'warn'], { E2E_REDIS_URL: `redis://:secret@127.0.0.1:${port}/0` });
+    const startedAt = Date.now();
+    expect(await worker.exited).not.toBe(0);
+    expect(Date.now() - startedAt, 'gave up within seconds').toBeLessThan(15_000);
+    expect(worker.output()).toMatch(new RegExp(`TQ_BROKER_UNREACHABLE.*cannot reach Redis at 127\\.0\\.0\\.1:${port}.*Check that Redis is running`));
+    expect(worker.output()).not.toContain('max retries per request');
+    expect(worker.output()).not.toContain('secret');
+  }, 30_000);
+
+  it('tq call exits non-zero within ?connect_timeout=1 of the URL', async () => {
+    const port = await freePort();
+    const call = run(['call', 'e2e.work', '--app', limitApp, '--args', '[1, 1]'], { E2E_REDIS_URL: `redis://127.0.0.1:${port}/0?connect_timeout=1` });
+    expect(await call.exited).toBe(1);
+    expect(call.output()).toMatch(/TQ_BROKER_UNREACHABLE.*within 1000 ms/);
+  }, 30_000);
+});
