@@ -18,6 +18,7 @@ import {
 import { builtinTasks } from './builtin-tasks.js';
 import { CanvasSteps } from './canvas-steps.js';
 import type { Abortable } from './lazy-abort.js';
+import { AsyncPool } from './pool/async-pool.js';
 import type { ContextData, TaskPool } from './pool/task-pool.js';
 import { decide, failureUpdate, retryInvocation, type Decision } from './task-outcome.js';
 import type { WorkerEvents } from './worker-events.js';
@@ -30,17 +31,19 @@ export interface ProcessorDeps {
   emit<E extends keyof WorkerEvents>(event: E, ...args: WorkerEvents[E]): void;
   /** Running tasks' abort controllers, so a cold shutdown can abort them. */
   running: Set<Abortable>;
-  /** Where task bodies run (the execution seam): async, threads or processes. */
-  pool: TaskPool;
+  /** Where task bodies run (the execution seam): async, threads or processes. @default an async pool */
+  pool?: TaskPool;
 }
 
 /** Runs one delivery end to end: decode, route to its task, limits, states, retries, acks. */
 export class DeliveryProcessor {
   private readonly builtins: Map<string, AnyTask>;
   private readonly canvas: CanvasSteps;
+  private readonly pool: TaskPool;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.builtins = builtinTasks(deps.app);
+    this.pool = deps.pool ?? new AsyncPool(deps.logger);
     this.canvas = new CanvasSteps(deps.app, (taskId, update) => this.store(taskId, update), deps.logger);
   }
 
@@ -130,7 +133,7 @@ export class DeliveryProcessor {
     const started = performance.now();
     // Calls made from inside the task join its workflow (parent_id, root_id) and are its children.
     const current: CurrentTask = { id: invocation.id, rootId: invocation.rootId, children: [] };
-    const outcome = await this.deps.pool.run(
+    const outcome = await this.pool.run(
       { task, invocation, context: this.contextData(task, invocation, delivery), limits: { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null } },
       { current, running: this.deps.running, publish: (call, queue) => app.publishInvocation(call, queue), updateState: (state, meta) => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name }).then(() => undefined) },
     );
