@@ -18,6 +18,7 @@ import {
 import { builtinTasks } from './builtin-tasks.js';
 import { CanvasSteps } from './canvas-steps.js';
 import type { Abortable } from './lazy-abort.js';
+import { AsyncPool } from './pool/async-pool.js';
 import type { ContextData, TaskPool } from './pool/task-pool.js';
 import { decide, failureUpdate, retryInvocation, type Decision } from './task-outcome.js';
 import type { TaskRequestFields, WorkerEvents } from './worker-events.js';
@@ -32,8 +33,8 @@ export interface ProcessorDeps {
   running: Set<Abortable>;
   /** Remote control's revokes, where the worker has remote control. */
   revokes?: RevokeControl;
-  /** Where task bodies run (the execution seam): async, threads or processes. */
-  pool: TaskPool;
+  /** Where task bodies run (the execution seam): async, threads or processes. @default an async pool */
+  pool?: TaskPool;
 }
 
 /** Remote control's hold on deliveries: a revoked id is not run, and a terminated run ends REVOKED. */
@@ -49,9 +50,11 @@ export interface RevokeControl {
 export class DeliveryProcessor {
   private readonly builtins: Map<string, AnyTask>;
   private readonly canvas: CanvasSteps;
+  private readonly pool: TaskPool;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.builtins = builtinTasks(deps.app);
+    this.pool = deps.pool ?? new AsyncPool(deps.logger);
     this.canvas = new CanvasSteps(deps.app, (taskId, update) => this.store(taskId, update), deps.logger);
   }
 
@@ -160,7 +163,7 @@ export class DeliveryProcessor {
     const started = performance.now();
     // Calls made from inside the task join its workflow (parent_id, root_id) and are its children.
     const current: CurrentTask = { id: invocation.id, rootId: invocation.rootId, children: [] };
-    const outcome = await this.deps.pool.run(
+    const outcome = await this.pool.run(
       { task, invocation, context: this.contextData(task, invocation, delivery), limits: { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null } },
       { current, running: this.runningSet(invocation.id), publish: (call, queue) => app.publishInvocation(call, queue), updateState: (state, meta) => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name }).then(() => undefined) },
     );
