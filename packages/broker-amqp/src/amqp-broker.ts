@@ -16,6 +16,7 @@ import {
   type DeadLetter,
   type DeadLetterReason,
   type DeliveryHandler,
+  type FanoutTransport,
   type PublishOptions,
   type QueueStats,
 } from '@tq/core';
@@ -35,6 +36,8 @@ import { MAX_DELAY_SECONDS, Topology } from './topology.js';
 
 /** The AMQP broker: the Broker contract plus dead-letter redrive. */
 export interface AmqpBroker extends Broker {
+  /** Celery's broadcast on RabbitMQ exchanges (remote control, events): always present on AMQP. */
+  readonly fanout: FanoutTransport;
   /** Move up to `limit` dead letters of `queue` (oldest first) back to where they were headed; returns how many. */
   redrive(queue: string, options?: { limit?: number }): Promise<number>;
   /**
