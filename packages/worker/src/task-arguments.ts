@@ -1,4 +1,4 @@
-import type { AnyTask } from '@tq/core';
+import { resolveTaskArguments, validateTaskArguments, type AnyTask } from '@tq/core';
 
 /**
  * Positional arguments for the task function from a Celery call's args and kwargs.
@@ -6,16 +6,13 @@ import type { AnyTask } from '@tq/core';
  * passed as one trailing object, so nothing a Python caller sent is dropped.
  */
 export function taskArguments(task: AnyTask, args: unknown[], kwargs: Record<string, unknown>): unknown[] {
-  const names = task.options.argNames;
-  const keys = Object.keys(kwargs);
-  if (keys.length === 0) return args;
-  if (names === undefined) return [...args, kwargs];
-  const positional = [...args];
-  const rest: Record<string, unknown> = {};
-  for (const key of keys) {
-    const index = names.indexOf(key);
-    if (index === -1) rest[key] = kwargs[key];
-    else positional[index] = kwargs[key];
-  }
-  return Object.keys(rest).length > 0 ? [...positional, rest] : positional;
+  return resolveTaskArguments(task.options, args, kwargs);
+}
+
+/**
+ * The arguments the task function receives: mapped from args and kwargs, then checked by the
+ * task's `args` schema (its output, e.g. with defaults filled in). Throws InvalidArgumentsError.
+ */
+export function validatedTaskArguments(task: AnyTask, args: unknown[], kwargs: Record<string, unknown>): Promise<unknown[]> {
+  return validateTaskArguments(task.name, task.options.args, taskArguments(task, args, kwargs));
 }

@@ -1,5 +1,6 @@
 import {
   Ignore,
+  InvalidArgumentsError,
   Replace,
   Reject,
   Retry,
@@ -37,6 +38,8 @@ export function decide(app: App, task: AnyTask, invocation: TaskInvocation, outc
   if (isSignal(error, Ignore, 'Ignore')) return { kind: 'ignore' };
   if (isSignal(error, Replace, 'Replace')) return { kind: 'replace', canvas: error.canvas };
   if (isSignal(error, Reject, 'Reject')) return { kind: 'reject', error };
+  // The same arguments fail the same way every time: never retried, whatever the policy says.
+  if (InvalidArgumentsError.isInstance(error)) return { kind: 'fail', error };
 
   const policy = task.retryPolicy;
   const explicit = isSignal(error, Retry, 'Retry') ? error : undefined;

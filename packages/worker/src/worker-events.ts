@@ -39,6 +39,10 @@ export interface WorkerEvents {
   'message-rejected': [{ queue: string; reason: DeadLetterReason; requeued: boolean }];
   /** A delivery was not started because its channel or lease was lost first; the broker delivers it again. */
   'delivery-dropped': [{ queue: string; reason: string }];
+  /** The consumer lost its broker connection; the broker adapter reconnects by itself. `at` is epoch ms. */
+  'broker-disconnected': [{ cause: Error; at: number }];
+  /** The consumer is connected again and consuming, after `outageMs`. */
+  'broker-reconnected': [{ outageMs: number }];
   /** Something failed that the worker survived (a backend write, an ack). */
   'worker-error': [{ error: unknown; context: string }];
 }

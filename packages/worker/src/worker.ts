@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { ConfigurationError, TaskRevokedError, TqError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
+import { ConfigurationError, TaskRevokedError, TqError, toMilliseconds, type App, type ConnectionChange, type Consumer, type Delivery } from '@tq/core';
 import { createLogger } from './logger.js';
 import type { Abortable } from './lazy-abort.js';
 import { WorkerControl, type ControlHost } from './control/worker-control.js';
@@ -156,6 +156,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.emit('worker-error', { error, context: 'consumer' });
         this.logger.warn({ err: error }, 'consumer error (recovering)');
       },
+      onConnectionChange: (change) => this.connectionChanged(change),
     });
   }
 
@@ -240,6 +241,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const remaining = previous?.queues.filter((name) => name !== queue) ?? [];
     this.consumer = remaining.length > 0 ? await this.consume(remaining) : undefined;
     await previous?.cancel({ deadlineMs: this.shutdownTimeoutMs });
+  }
+
+  /** A broker outage is an operator's business: say when it starts, each retry, and when it ends. */
+  private connectionChanged(change: ConnectionChange): void {
+    switch (change.state) {
+      case 'lost':
+        this.logger.warn({ err: change.cause }, `broker connection lost: ${change.cause.message}; reconnecting`);
+        this.emit('broker-disconnected', { cause: change.cause, at: change.at });
+        return;
+      case 'retrying':
+        this.logger.debug({ attempt: change.attempt, delayMs: change.delayMs, err: change.cause }, `broker reconnect attempt ${change.attempt} in ${change.delayMs}ms`);
+        return;
+      case 'restored':
+        this.logger.info({ outageMs: change.outageMs }, `broker connection restored after ${change.outageMs}ms`);
+        this.emit('broker-reconnected', { outageMs: change.outageMs });
+        return;
+    }
   }
 
   /** Resolves when nothing is running, buffered or waiting for a rate-limit token in this worker. */

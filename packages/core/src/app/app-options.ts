@@ -15,8 +15,8 @@ export interface AppOptions {
   defaultQueue?: string;
   /** Route task names (exact or glob) to queues. */
   taskRoutes?: TaskRoutes;
-  /** Defaults for every task, under each task's own options. */
-  taskDefaults?: TaskOptions;
+  /** Defaults for every task, under each task's own options (an args schema is per task). */
+  taskDefaults?: Omit<TaskOptions, 'args'>;
   /** Serializer for outgoing messages; incoming ones are decoded by content type. @default JSON */
   serializer?: Serializer;
   /** Reported as the `origin` header. @default "<pid>@<hostname>" */

@@ -15,10 +15,12 @@ import { type IdGenerator, uuidGenerator } from '../util/ids.js';
 import { type Duration, toMilliseconds } from '../util/duration.js';
 import type { AppOptions } from './app-options.js';
 import { AsyncResult } from './async-result.js';
-import { Task, type TaskArgs, type TaskFunction, type TaskResult, type TaskSender } from './task.js';
+import { Task, type AnyTask, type SchemaArgsInput, type SchemaArgsOutput, type TaskArgs, type TaskFunction, type TaskResult, type TaskSender } from './task.js';
+import type { TaskContext } from './task-context.js';
+import { resolveTaskArguments, validateTaskArguments } from './task-arguments.js';
 import { TaskRegistry } from './task-registry.js';
 import { createRouter } from './task-routes.js';
-import type { ApplyOptions, TaskOptions } from './task-options.js';
+import type { ApplyOptions, ArgsSchema, TaskOptions } from './task-options.js';
 import { currentTask } from './current-task.js';
 import { GroupResult } from '../canvas/group-result.js';
 
@@ -104,9 +106,15 @@ export class App implements TaskSender {
     this.adoptInstances(options);
   }
 
+  /**
+   * Register a task whose arguments are checked at runtime by a Standard Schema (`options.args`):
+   * the function's parameters are the schema's output, callers pass its input.
+   */
+  task<S extends ArgsSchema, R>(name: string, fn: (this: TaskContext, ...args: SchemaArgsOutput<S>) => R, options: TaskOptions & { args: S }): Task<SchemaArgsInput<S>, Awaited<R>>;
   /** Register a task. Argument and result types are inferred from `fn`. */
-  task<F extends TaskFunction>(name: string, fn: F, options: TaskOptions = {}): Task<TaskArgs<F>, TaskResult<F>> {
-    const task = new Task<TaskArgs<F>, TaskResult<F>>(name, fn, { ...this.options.taskDefaults, ...options }, this);
+  task<F extends TaskFunction>(name: string, fn: F, options?: TaskOptions & { args?: undefined }): Task<TaskArgs<F>, TaskResult<F>>;
+  task(name: string, fn: TaskFunction, options: TaskOptions = {}): AnyTask {
+    const task: AnyTask = new Task(name, fn, { ...this.options.taskDefaults, ...options }, this);
     this.tasks.add(task);
     return task;
   }
@@ -137,6 +145,11 @@ export class App implements TaskSender {
   }
 
   async sendTaskCall<Result>(name: string, args: unknown[], taskOptions: TaskOptions, options: ApplyOptions): Promise<AsyncResult<Result>> {
+    // Checked as the worker will (kwargs mapped first), but the original arguments are sent: the
+    // worker applies the schema's transforms itself.
+    if (taskOptions.args !== undefined && (options.validate ?? taskOptions.validateOnSend ?? true)) {
+      await validateTaskArguments(name, taskOptions.args, resolveTaskArguments(taskOptions, args, options.kwargs ?? {}));
+    }
     const now = this.clock.now();
     const id = options.taskId ?? this.generateId();
     // Sent from inside a running task: join its workflow (Celery's parent_id / root_id) and count as its child.

@@ -1,8 +1,10 @@
 export { App, createApp, type InvocationDispatcher } from './app.js';
 export type { AppOptions } from './app-options.js';
-export { Task, type TaskFunction, type TaskArgs, type TaskResult, type AnyTask, type TaskSender } from './task.js';
+export { Task, type TaskFunction, type TaskArgs, type TaskResult, type AnyTask, type TaskSender, type SchemaArgsInput, type SchemaArgsOutput } from './task.js';
+export { resolveTaskArguments, validateTaskArguments } from './task-arguments.js';
+export type * from './standard-schema.js';
 export type { TaskContext } from './task-context.js';
-export type { TaskOptions, ApplyOptions } from './task-options.js';
+export type { TaskOptions, ApplyOptions, ArgsSchema } from './task-options.js';
 export { TaskRegistry } from './task-registry.js';
 export { Signature, type SignatureTarget, type SignatureLinks } from './signature.js';
 export { AsyncResult, errorFromMeta, resultFromTuple, resultTuple, type GetOptions, type BackendSource } from './async-result.js';

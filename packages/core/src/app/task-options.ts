@@ -3,6 +3,10 @@ import type { RetryPolicy } from '../retry/retry-policy.js';
 import type { MessageHeaders } from '../contracts/message.js';
 import type { TaskEmbed } from '../protocol/task-invocation.js';
 import type { RateLimit } from '../util/rate.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+
+/** A Standard Schema (zod, valibot, arktype, …) for a task's argument list: a tuple or array schema. */
+export type ArgsSchema = StandardSchemaV1<readonly unknown[], readonly unknown[]>;
 
 /** Per-task defaults, given to app.task(). Durations are ms or strings like "10s". */
 export interface TaskOptions {
@@ -33,6 +37,18 @@ export interface TaskOptions {
    * Without it, non-empty kwargs are passed as one extra trailing object argument.
    */
   argNames?: readonly string[];
+  /**
+   * A Standard Schema for the argument list (`z.tuple([z.number(), z.number()])`), checked by the
+   * worker before running (kwargs mapped through `argNames` first): invalid arguments fail the task
+   * with InvalidArgumentsError (TQ_INVALID_ARGUMENTS), never retried. The function receives the
+   * schema's output and callers' argument types are the schema's input.
+   */
+  args?: ArgsSchema;
+  /**
+   * Also check `args` when a tq producer sends (delay, applyAsync, sendTask): an invalid call rejects
+   * with InvalidArgumentsError and nothing is published. @default true
+   */
+  validateOnSend?: boolean;
 }
 
 /** Per-call options, given to applyAsync() or a signature. */
@@ -50,6 +66,8 @@ export interface ApplyOptions {
   softTimeLimit?: Duration;
   /** Use this id instead of a generated UUID. */
   taskId?: string;
+  /** Check the arguments against the task's `args` schema before publishing. @default the task's validateOnSend (true) */
+  validate?: boolean;
   /** Keyword arguments sent beside the positional ones (for Celery tasks). */
   kwargs?: Record<string, unknown>;
   /** Extra headers, e.g. tq_* extensions; unknown headers travel untouched. */

@@ -1,5 +1,6 @@
 import type { TaskContext } from './task-context.js';
-import type { ApplyOptions, TaskOptions } from './task-options.js';
+import type { ApplyOptions, ArgsSchema, TaskOptions } from './task-options.js';
+import type { StandardSchemaV1Input, StandardSchemaV1Output } from './standard-schema.js';
 import type { AsyncResult } from './async-result.js';
 import { Signature } from './signature.js';
 import type { CanvasApp } from '../canvas/canvas.js';
@@ -14,6 +15,12 @@ export type TaskFunction = (this: TaskContext, ...args: never[]) => unknown;
 
 export type TaskArgs<F extends TaskFunction> = Parameters<OmitThisParameter<F>>;
 export type TaskResult<F extends TaskFunction> = Awaited<ReturnType<F>>;
+
+type MutableList<T> = T extends readonly unknown[] ? [...T] : never;
+/** The arguments callers pass (delay, applyAsync, signatures) for a task with this args schema: its input type. */
+export type SchemaArgsInput<S extends ArgsSchema> = MutableList<StandardSchemaV1Input<S>>;
+/** The arguments the task function receives for this args schema: its output type. */
+export type SchemaArgsOutput<S extends ArgsSchema> = MutableList<StandardSchemaV1Output<S>>;
 
 /** What a Task needs from its app to send itself and compose canvases; implemented by App. */
 export interface TaskSender extends CanvasApp {

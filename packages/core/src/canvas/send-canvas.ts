@@ -86,6 +86,9 @@ async function sendTask(app: CanvasSender, dict: SignatureDict, context: SendCon
     ...context.options,
     taskId: decoded.apply.taskId,
     kwargs: dict.kwargs,
+    // A step's arguments include the previous step's result, known only now: the worker checks them on receipt,
+    // so a bad one fails that step (visible to the caller) instead of failing the step that sent it.
+    validate: false,
     ...(context.parentId !== null && { parentId: context.parentId }),
     ...(context.rootId !== null && { rootId: context.rootId }),
     ...(headers !== undefined && { headers }),

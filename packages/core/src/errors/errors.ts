@@ -149,3 +149,38 @@ export class PayloadTooLargeError extends TqError {
     super('TQ_PAYLOAD_TOO_LARGE', `Message of ${size} bytes exceeds the ${limit}-byte limit of ${where}; send a reference (URL, key) instead of the data.`);
   }
 }
+
+/** One problem a task's argument schema found: where (`path`, from the argument list) and what. */
+export interface ArgumentIssue {
+  /** Keys from the argument list down, e.g. [0, 'email'] for the first argument's email. Empty for the list itself. */
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * Arguments that do not match the task's `args` schema, found before publishing (send-side
+ * validation) or before running (the worker). A FAILURE that is never retried: the same
+ * arguments fail the same way every time.
+ */
+export class InvalidArgumentsError extends TqError {
+  readonly taskName: string;
+  readonly issues: readonly ArgumentIssue[];
+
+  constructor(taskName: string, issues: readonly ArgumentIssue[]) {
+    const shown = issues.slice(0, 10).map((issue) => `${formatArgumentPath(issue.path)}: ${issue.message}`);
+    if (issues.length > 10) shown.push(`… ${issues.length - 10} more`);
+    super(
+      'TQ_INVALID_ARGUMENTS',
+      `Invalid arguments for task "${taskName}": ${shown.join('; ')}. Send arguments that match the task's args schema.`,
+    );
+    this.taskName = taskName;
+    this.issues = issues;
+  }
+}
+
+/** `args[0].email`: where in the argument list an issue is. */
+export function formatArgumentPath(path: readonly (string | number)[]): string {
+  let text = 'args';
+  for (const key of path) text += typeof key === 'number' || /^\d+$/.test(key) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  return text;
+}

@@ -13,7 +13,7 @@ import type { BrokerMessage } from '../contracts/message.js';
 import { ClosedError, ConfigurationError, PayloadTooLargeError } from '../errors/errors.js';
 import { BrokerStore } from './broker-store.js';
 import { copyMessage } from './copy-value.js';
-import { MemoryConsumer } from './memory-consumer.js';
+import { MemoryConsumer, SIMULATE_OUTAGE, type OutageControl } from './memory-consumer.js';
 import { MemoryFanout } from './memory-fanout.js';
 import type { MemoryBrokerOptions } from './memory-broker-options.js';
 import { storedPriority, validatePriorityLevels } from './priority-levels.js';
@@ -98,11 +98,21 @@ class MemoryBroker implements Broker {
       handler,
       prefetch,
       onError: options.onError,
+      onConnectionChange: options.onConnectionChange,
       maxDeadLettersPerQueue: this.maxDeadLettersPerQueue,
       onStopped: (stopped) => this.consumers.delete(stopped),
     });
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  /** The test hook's body for a whole broker: every current consumer loses its connection at once. */
+  [SIMULATE_OUTAGE](cause: Error): OutageControl {
+    const controls = [...this.consumers].map((consumer) => consumer[SIMULATE_OUTAGE](cause));
+    return {
+      retry: (delayMs, retryCause) => controls.forEach((control) => control.retry(delayMs, retryCause)),
+      restore: () => controls.forEach((control) => control.restore()),
+    };
   }
 
   async stats(queue: string): Promise<QueueStats> {

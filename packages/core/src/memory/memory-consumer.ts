@@ -1,4 +1,4 @@
-import type { Consumer } from '../contracts/broker.js';
+import type { ConnectionChange, Consumer } from '../contracts/broker.js';
 import { setClockTimer } from '../util/clock.js';
 import type { BrokerStore, DispatchTarget, StoredMessage } from './broker-store.js';
 import { copyMessage } from './copy-value.js';
@@ -10,11 +10,22 @@ import { SettledDelivery, type Settlement } from '../util/settled-delivery.js';
  * than an instanceof check, so the test hook works across the ESM and CJS copies of @tq/core.
  */
 export const LOSE_CONSUMER = Symbol.for('tq.memory.loseConsumer');
+/** The key of the method that simulates a connection outage (test hook, see simulate-outage.ts). */
+export const SIMULATE_OUTAGE = Symbol.for('tq.memory.simulateOutage');
+
+/** Drives a simulated outage: report retries, then restore the connection. */
+export interface OutageControl {
+  /** Report an attempt to reconnect (`retrying`, attempts counted from 1). */
+  retry(delayMs?: number, cause?: Error): void;
+  /** Report the connection back (`restored` with the outage's duration) and resume receiving. */
+  restore(): void;
+}
 
 export interface MemoryConsumerSettings extends ConsumerSettings {
   readonly maxDeadLettersPerQueue: number;
   /** Told once the consumer has stopped for good (cancelled, or lost). */
   readonly onStopped: (consumer: MemoryConsumer) => void;
+  readonly onConnectionChange: ((change: ConnectionChange) => void) | undefined;
 }
 
 interface Unsettled {
@@ -72,6 +83,32 @@ export class MemoryConsumer implements Consumer, DispatchTarget {
   /** Drop the consumer without settling anything, as if its process died: the test hook's body. */
   [LOSE_CONSUMER](): void {
     this.stop();
+  }
+
+  /** Stop receiving as if the connection dropped, report it like a network broker would, and hand back the controls. */
+  [SIMULATE_OUTAGE](cause: Error): OutageControl {
+    const { clock } = this.store;
+    const lostAt = clock.now();
+    const report = (change: ConnectionChange): void => this.settings.onConnectionChange?.(change);
+    this.receiving = false;
+    this.store.detach(this);
+    // Without a listener the loss is an error the consumer recovers from, as on the network brokers.
+    if (this.settings.onConnectionChange === undefined) reportConsumerError(this.settings.onError, cause, false);
+    report({ state: 'lost', cause, at: lostAt });
+    let attempt = 0;
+    let restored = false;
+    return {
+      retry: (delayMs = 0, retryCause = cause) => {
+        if (!restored) report({ state: 'retrying', attempt: ++attempt, delayMs, cause: retryCause });
+      },
+      restore: () => {
+        if (restored || this.stopped) return;
+        restored = true;
+        this.receiving = true;
+        this.store.attach(this);
+        report({ state: 'restored', outageMs: clock.now() - lostAt });
+      },
+    };
   }
 
   private deliver(queue: string, stored: StoredMessage): void {

@@ -87,8 +87,9 @@ export function encodeTaskMessage(invocation: TaskInvocation, serializer: Serial
 
 export function decodeTaskMessage(message: BrokerMessage, serializers: SerializerRegistry): TaskInvocation {
   const serializer = serializers.get(message.contentType);
-  const headers = message.headers;
-  const label = describeMessage(message);
+  // Typed as always present, but a transport may hand over whatever the wire held.
+  const headers: MessageHeaders = isPlainObject(message.headers) ? message.headers : {};
+  const label = describeMessage(headers, message.properties);
   let body: unknown;
   try {
     body = serializer.decode(message.body);
@@ -97,6 +98,12 @@ export function decodeTaskMessage(message: BrokerMessage, serializers: Serialize
     throw new MalformedMessageError(`${label}: the body is not valid ${message.contentType}: ${reason}`, { cause: error });
   }
   rejectProtocolV1(body, label);
+  if (Object.keys(headers).length === 0) {
+    throw new MalformedMessageError(
+      `${label}: the message has no headers; a protocol v2 task message carries "task" and "id" in its headers (a kombu envelope's "headers" object). ` +
+        'Send it with Celery 4 or later, or with tq.',
+    );
+  }
   const fields = new FieldReader(label);
   const id = fields.requiredString(headers, 'id');
   const task = fields.requiredString(headers, 'task');
@@ -150,9 +157,9 @@ function rejectProtocolV1(body: unknown, label: string): void {
   );
 }
 
-function describeMessage(message: BrokerMessage): string {
-  const id = message.headers.id ?? message.properties.correlationId;
-  const task = message.headers.task;
+function describeMessage(headers: MessageHeaders, properties: MessageProperties): string {
+  const id = headers.id ?? properties?.correlationId;
+  const task = headers.task;
   return `Task message${typeof id === 'string' ? ` ${id}` : ''}${typeof task === 'string' ? ` (${task})` : ''}`;
 }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import { TqError } from '@tq/core';
+import { formatCliError, formatCommanderError } from './cli-error.js';
 import { workerCommand } from './commands/worker-command.js';
 import { callCommand } from './commands/call-command.js';
 import { purgeCommand } from './commands/purge-command.js';
@@ -15,12 +15,13 @@ import { eventsCommand } from './commands/events-command.js';
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('tq').description('tq: distributed task queue, Celery-compatible').version(version);
-program.addCommand(workerCommand(version)).addCommand(callCommand()).addCommand(purgeCommand()).addCommand(migrateCommand()).addCommand(resultsCommand()).addCommand(beatCommand());
-program.addCommand(inspectCommand()).addCommand(controlCommand()).addCommand(statusCommand()).addCommand(eventsCommand());
+const commands = [workerCommand(version), callCommand(), purgeCommand(), migrateCommand(), resultsCommand(), beatCommand(), inspectCommand(), controlCommand(), statusCommand(), eventsCommand()];
+// Commander's own errors (a bad option value, a missing option) speak in the same voice: "tq: error: …".
+const outputFor = (name: string) => ({ outputError: (text: string, write: (text: string) => void) => write(formatCommanderError(text, name)) });
+program.configureOutput(outputFor('tq'));
+for (const command of commands) program.addCommand(command.configureOutput(outputFor(command.name())));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  // Typed errors already name the fix; print them plainly, without a stack.
-  const message = TqError.isInstance(error) ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`tq: ${message}\n`);
+  process.stderr.write(formatCliError(error));
   process.exit(1);
 });

@@ -10,18 +10,12 @@ export interface PoolFlags {
   rejectOnWorkerLost?: boolean;
 }
 
-export function positive(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`expected a positive whole number, got "${value}".`);
-  return parsed;
-}
-
 /** Celery's --autoscale max,min (min may be left out: 0). */
 export function autoscale(value: string): [number, number] {
   const [max, min = '0', ...rest] = value.split(',').map((part) => part.trim());
   const parsed = [Number(max), Number(min)] as [number, number];
   if (rest.length > 0 || !parsed.every(Number.isInteger) || parsed[0] < 1 || parsed[1] < 0 || parsed[1] > parsed[0]) {
-    throw new InvalidArgumentError(`expected max,min with 0 ≤ min ≤ max, e.g. 8,2; got "${value}".`);
+    throw new InvalidArgumentError(`must be max,min with 0 ≤ min ≤ max, e.g. 8,2, got "${value}".`);
   }
   return parsed;
 }

@@ -1,7 +1,7 @@
 import { Replace, Retry, runAsTask, type AnyTask, type CurrentTask, type TaskContext } from '@tq/core';
 import { type Abortable, LazyAbortController } from '../lazy-abort.js';
 import { type Limits, type RunOutcome, runWithLimits } from '../run-with-limits.js';
-import { taskArguments } from '../task-arguments.js';
+import { taskArguments, validatedTaskArguments } from '../task-arguments.js';
 import type { ContextData } from './task-pool.js';
 
 export interface RunTaskInput {
@@ -25,7 +25,10 @@ export function runTask(input: RunTaskInput): Promise<RunOutcome> {
   const context = taskContext(input.context, controller, input.updateState);
   // runWithLimits never rejects: one .then, no async wrapper, keeps the async pool's hot path as short as before the seam.
   return runWithLimits(
-    () => runAsTask(input.current, () => input.task.run(context, ...taskArguments(input.task, input.args, input.kwargs))),
+    // A task with an `args` schema checks its arguments where it runs (InvalidArgumentsError, never retried); one without keeps the plain path.
+    input.task.options.args === undefined
+      ? () => runAsTask(input.current, () => input.task.run(context, ...taskArguments(input.task, input.args, input.kwargs)))
+      : () => runAsTask(input.current, async () => input.task.run(context, ...(await validatedTaskArguments(input.task, input.args, input.kwargs)))),
     controller,
     input.limits,
   ).then((outcome) => {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { decodeEvents, eventReceiverBinding, requireFanout } from '@tq/core';
 import { EventState } from '../control/event-state.js';
 import { openControlBroker, type ControlConnectionFlags } from '../control/open-control-broker.js';
+import { positive, seconds } from '../parse.js';
 
 interface EventsFlags extends ControlConnectionFlags {
   dump?: boolean;
@@ -17,8 +18,8 @@ export function eventsCommand(): Command {
     .option('-A, --app <module>', 'module that exports the app (only for its broker URL)')
     .option('-b, --broker <url>', 'broker URL (default: TQ_BROKER_URL)')
     .option('--dump', 'print each event as one JSON line instead of the live view')
-    .option('--limit <count>', 'stop after this many events', Number)
-    .option('--duration <seconds>', 'stop after this long', Number)
+    .option('--limit <count>', 'stop after this many events', positive)
+    .option('--duration <seconds>', 'stop after this long', seconds)
     .action(async (flags: EventsFlags) => {
       const { broker, close } = await openControlBroker(flags);
       const state = new EventState();

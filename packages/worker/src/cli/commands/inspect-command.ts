@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { list } from '../parse.js';
+import { list, seconds } from '../parse.js';
 import { INSPECT_METHODS } from '../control/command-arguments.js';
 import { broadcastAndPrint, type BroadcastFlags } from '../control/broadcast-and-print.js';
 
@@ -9,7 +9,7 @@ export function withRemoteControlOptions(command: Command): Command {
     .option('-A, --app <module>', 'module that exports the app (only for its broker URL)')
     .option('-b, --broker <url>', 'broker URL (default: TQ_BROKER_URL)')
     .option('-d, --destination <names>', 'comma-separated worker names, e.g. tq@host1,celery@host2', list)
-    .option('-t, --timeout <seconds>', 'how long to wait for replies after the last one', Number, 1)
+    .option('-t, --timeout <seconds>', 'how long to wait for replies after the last one', seconds, 1)
     .option('-j, --json', 'print the replies as one JSON object');
 }
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ControlMailbox, repliesByHostname, requireFanout } from '@tq/core';
 import { openControlBroker, type ControlConnectionFlags } from '../control/open-control-broker.js';
 import { NO_REPLY_EXIT_CODE } from '../control/broadcast-and-print.js';
+import { seconds } from '../parse.js';
 
 /** `celery status`: which workers are online (they answered ping). */
 export function statusCommand(): Command {
@@ -9,7 +10,7 @@ export function statusCommand(): Command {
     .description('list the workers online (tq and Celery), as celery status does')
     .option('-A, --app <module>', 'module that exports the app (only for its broker URL)')
     .option('-b, --broker <url>', 'broker URL (default: TQ_BROKER_URL)')
-    .option('-t, --timeout <seconds>', 'how long to wait for replies after the last one', Number, 1)
+    .option('-t, --timeout <seconds>', 'how long to wait for replies after the last one', seconds, 1)
     .option('-j, --json', 'print { hostname: reply } as JSON')
     .action(async (flags: ControlConnectionFlags & { timeout: number; json?: boolean }) => {
       const { broker, close } = await openControlBroker(flags);

@@ -2,8 +2,8 @@ import { Command, Option } from 'commander';
 import { Worker } from '../../worker.js';
 import { banner } from '../banner.js';
 import { prepareApp } from '../prepare-app.js';
-import { integer, list } from '../parse.js';
-import { autoscale, poolOptions, positive, type PoolFlags } from '../pool-flags.js';
+import { integer, list, positive } from '../parse.js';
+import { autoscale, poolOptions, type PoolFlags } from '../pool-flags.js';
 import { startEmbeddedBeat } from './beat-command.js';
 
 export function workerCommand(version: string): Command {
@@ -11,7 +11,7 @@ export function workerCommand(version: string): Command {
     .description('consume and run tasks')
     .requiredOption('-A, --app <module>', 'module that exports the app (.ts or .js), e.g. ./tasks.ts or ./tasks.ts:app')
     .option('-Q, --queues <names>', 'comma-separated queues to consume (default: the app default queue)', list)
-    .option('-c, --concurrency <n>', 'tasks run at once (the number of members for --pool threads/processes)', integer, 10)
+    .option('-c, --concurrency <n>', 'tasks run at once (the number of members for --pool threads/processes)', positive, 10)
     .addOption(new Option('-P, --pool <kind>', 'where tasks run: async (this event loop; I/O tasks), threads (worker_threads; CPU tasks, hard limits that stop sync code), processes (child processes; own heap, crash isolation)').choices(['async', 'threads', 'processes']).default('async'))
     .option('--max-tasks-per-child <n>', 'threads/processes: replace a member after it ran n tasks', positive)
     .option('--max-memory-per-child <KiB>', 'threads/processes: replace a member whose memory passed this after a task (RSS for processes, heap + buffers for threads)', positive)
