@@ -49,4 +49,27 @@ describe.runIf(redisUp)('the Redis delivery limit with real worker processes', (
     expect(dead?.message.headers.task).toBe('e2e.block');
     expect(await broker.stats('celery')).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 1 });
   }, 90_000);
+
+  // Issue 14, item 7: the same task in a pool member blocks the member, not the event loop, so the
+  // lease is renewed throughout and the message runs exactly once.
+  it.each(['threads', 'processes'])('runs a task that blocks past the lease exactly once with --pool %s', async (pool) => {
+    const keyPrefix = `e2e-lease-${pool}-${randomUUID()}:`;
+    cleanups.push(() => deleteRedisKeysUnder(keyPrefix, REDIS_URL));
+    const env = { E2E_REDIS_URL: REDIS_URL, E2E_PREFIX: keyPrefix, E2E_LEASE_MS: '1000', E2E_DELIVERY_LIMIT: '3' };
+    const poolArgs = ['--pool', pool, '--concurrency', '2'];
+    for (const worker of [startWorkerProcess(env, poolArgs, limitApp), startWorkerProcess(env, poolArgs, limitApp)]) cleanups.push(() => stopWorkerProcess(worker));
+    const broker = createRedisBroker({ url: REDIS_URL, keyPrefix });
+    const app = createApp({ broker });
+    cleanups.push(() => app.close());
+    const counter = new Redis(REDIS_URL);
+    cleanups.push(async () => counter.disconnect());
+
+    await app.sendTask('e2e.block', [2_500]);
+    await waitUntil(async () => Number(await counter.get(`${keyPrefix}runs`)) === 1, 30_000, { intervalMs: 100, description: 'the task to start' });
+    await waitUntil(async () => (await broker.stats('celery')).inFlight === 0, 30_000, { intervalMs: 200, description: 'the task to be acked' });
+    // Two more lease periods: nobody reaped it, nobody runs it again.
+    await sleep(2_000);
+    expect(Number(await counter.get(`${keyPrefix}runs`))).toBe(1);
+    expect(await broker.stats('celery')).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0 });
+  }, 90_000);
 });

@@ -24,10 +24,10 @@ describe('the tq CLI against an unreachable Redis', () => {
   it('tq worker exits non-zero after the default connect timeout with TQ_BROKER_UNREACHABLE naming host and port', async () => {
     const port = await freePort();
     const worker = run(['worker', '--app', limitApp, '--loglevel', 'warn'], { E2E_REDIS_URL: `redis://:secret@127.0.0.1:${port}/0` });
-    const startedAt = Date.now();
     expect(await worker.exited).not.toBe(0);
-    expect(Date.now() - startedAt, 'gave up within seconds').toBeLessThan(15_000);
-    expect(worker.output()).toMatch(new RegExp(`TQ_BROKER_UNREACHABLE.*cannot reach Redis at 127\\.0\\.0\\.1:${port}.*Check that Redis is running`));
+    // The default connect timeout, named in the message; a hang would run into the test's own timeout.
+    expect(worker.output()).toContain('within 5000 ms');
+    expect(worker.output()).toMatch(new RegExp(`tq: error: .*cannot reach Redis at 127\\.0\\.0\\.1:${port}.*Check that Redis is running.*\\(TQ_BROKER_UNREACHABLE\\)`));
     expect(worker.output()).not.toContain('max retries per request');
     expect(worker.output()).not.toContain('secret');
   }, 30_000);
@@ -36,6 +36,6 @@ describe('the tq CLI against an unreachable Redis', () => {
     const port = await freePort();
     const call = run(['call', 'e2e.work', '--app', limitApp, '--args', '[1, 1]'], { E2E_REDIS_URL: `redis://127.0.0.1:${port}/0?connect_timeout=1` });
     expect(await call.exited).toBe(1);
-    expect(call.output()).toMatch(/TQ_BROKER_UNREACHABLE.*within 1000 ms/);
+    expect(call.output()).toMatch(/tq: error: .*within 1000 ms.*\(TQ_BROKER_UNREACHABLE\)/);
   }, 30_000);
 });

@@ -109,6 +109,11 @@ class RabbitBroker implements AmqpBroker {
     return this.settings.topology.consumerTimeoutMs ?? this.learnedConsumerTimeoutMs;
   }
 
+  /** Core's name for the same deadline, read by the worker's start-up check. */
+  get ackTimeoutMs(): number | undefined {
+    return this.consumerTimeoutMs;
+  }
+
   async connect(): Promise<void> {
     this.assertOpen();
     try {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ConfigurationError, TaskRevokedError, TqError, toMilliseconds, type App, type ConnectionChange, type Consumer, type Delivery } from '@tq/core';
 import { createLogger } from './logger.js';
+import { warnAboutAckTimeout } from './ack-timeout-check.js';
 import type { Abortable } from './lazy-abort.js';
 import { WorkerControl, type ControlHost } from './control/worker-control.js';
 import { RevokedIds } from './control/revoked-ids.js';
@@ -135,6 +136,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.keepAlive = setInterval(() => undefined, 2 ** 30);
     try {
       await this.app.connect();
+      warnAboutAckTimeout(this.app, this.logger);
       await this.pool.start();
       await this.startRevocationSync();
       this.consumer = await this.consume(this.consumedQueues);

@@ -123,6 +123,12 @@ export interface Broker {
   readonly displayUrl: string;
   /** Broadcast messaging (Celery's pidbox and events), where the server has it; see contracts/fanout.ts. */
   readonly fanout?: FanoutTransport;
+  /**
+   * How long the server lets a delivery stay unacked before it takes it back and closes the channel
+   * (RabbitMQ's consumer_timeout), in ms, when known. A worker warns at start about acksLate tasks
+   * whose time limit is longer. Leases a broker renews itself (Redis, SQS) leave it undefined.
+   */
+  readonly ackTimeoutMs?: number;
   /** Idempotent; other methods connect lazily, so calling it only surfaces errors early. */
   connect(): Promise<void>;
   /** Resolves only once the broker has durably taken the message (ARCHITECTURE §3.1). */
