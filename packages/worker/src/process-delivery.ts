@@ -35,6 +35,8 @@ export interface ProcessorDeps {
   revokes?: RevokeControl;
   /** Where task bodies run (the execution seam): async, threads or processes. @default an async pool */
   pool?: TaskPool;
+  /** Time limits set at runtime (Celery's time_limit control command), in seconds, over the message's. */
+  timeLimits?: (taskName: string) => { soft: number | null; hard: number | null } | undefined;
 }
 
 /** Remote control's hold on deliveries: a revoked id is not run, and a terminated run ends REVOKED. */
@@ -56,6 +58,13 @@ export class DeliveryProcessor {
     this.builtins = builtinTasks(deps.app);
     this.pool = deps.pool ?? new AsyncPool(deps.logger);
     this.canvas = new CanvasSteps(deps.app, (taskId, update) => this.store(taskId, update), deps.logger);
+  }
+
+  /** The message's time limits, unless remote control set others for this task since. */
+  private limits(taskName: string, invocation: TaskInvocation): { hard: number | null; soft: number | null } {
+    const override = this.deps.timeLimits?.(taskName);
+    if (override !== undefined) return { hard: override.hard, soft: override.soft };
+    return { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null };
   }
 
   async process(delivery: Delivery): Promise<void> {
@@ -164,7 +173,7 @@ export class DeliveryProcessor {
     // Calls made from inside the task join its workflow (parent_id, root_id) and are its children.
     const current: CurrentTask = { id: invocation.id, rootId: invocation.rootId, children: [] };
     const outcome = await this.pool.run(
-      { task, invocation, context: this.contextData(task, invocation, delivery), limits: { hard: invocation.timeLimit[0] ?? null, soft: invocation.timeLimit[1] ?? null } },
+      { task, invocation, context: this.contextData(task, invocation, delivery), limits: this.limits(task.name, invocation) },
       { current, running: this.runningSet(invocation.id), publish: (call, queue) => app.publishInvocation(call, queue), updateState: (state, meta) => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name }).then(() => undefined) },
     );
     const runtimeMs = performance.now() - started;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ConfigurationError, TaskRevokedError, TqError, toMilliseconds, type App, type ConnectionChange, type Consumer, type Delivery } from '@tq/core';
 import { createLogger } from './logger.js';
 import { warnAboutAckTimeout } from './ack-timeout-check.js';
+import { poolLimits, resizePool } from './control/pool-resize.js';
 import type { Abortable } from './lazy-abort.js';
 import { WorkerControl, type ControlHost } from './control/worker-control.js';
 import { RevokedIds } from './control/revoked-ids.js';
@@ -36,7 +37,8 @@ export interface WorkerStats {
  */
 export class Worker extends EventEmitter<WorkerEvents> {
   private consumedQueues: string[];
-  readonly concurrency: number;
+  /** Tasks at once when the pool was built: its members (autoscale: its maximum). */
+  private readonly initialConcurrency: number;
   readonly prefetch: number;
   readonly hostname: string;
   readonly logger: Logger;
@@ -55,6 +57,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Revoked ids (remote control), terminated runs and running ones by id. */
   private readonly revokes: RevokeControl & { revoked: RevokedIds; terminations: Map<string, string | null> };
   private readonly rateOverrides = new Map<string, number | null>();
+  /** time_limit from remote control: seconds for later runs of a task, over the message's own. */
+  private readonly timeLimitOverrides = new Map<string, { soft: number | null; hard: number | null }>();
   private control: WorkerControl | undefined;
   private revocationSync: RevocationSync | undefined;
   /** Keeps the process alive while running, as a server would, even when the broker holds no socket (memory://). */
@@ -86,16 +90,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
       },
     };
     // With autoscale, concurrency is its maximum: that many tasks may run once every member is up.
-    this.concurrency = options.autoscale?.[0] ?? options.concurrency ?? 10;
-    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new ConfigurationError(`concurrency must be a positive integer, got ${options.concurrency}.`);
-    this.prefetch = options.prefetch ?? this.concurrency * 4;
-    if (!Number.isInteger(this.prefetch) || this.prefetch < this.concurrency) {
-      throw new ConfigurationError(`prefetch (${options.prefetch}) must be an integer of at least concurrency (${this.concurrency}); otherwise slots stay empty.`);
+    this.initialConcurrency = options.autoscale?.[0] ?? options.concurrency ?? 10;
+    if (!Number.isInteger(this.initialConcurrency) || this.initialConcurrency < 1) throw new ConfigurationError(`concurrency must be a positive integer, got ${options.concurrency}.`);
+    this.prefetch = options.prefetch ?? this.initialConcurrency * 4;
+    if (!Number.isInteger(this.prefetch) || this.prefetch < this.initialConcurrency) {
+      throw new ConfigurationError(`prefetch (${options.prefetch}) must be an integer of at least concurrency (${this.initialConcurrency}); otherwise slots stay empty.`);
     }
     this.hostname = options.hostname ?? `tq@${hostname()}`;
     this.shutdownTimeoutMs = toMilliseconds(options.shutdownTimeout ?? 30_000, 'shutdownTimeout');
     this.logger = createLogger(options);
-    this.pool = createPool(options, this.concurrency, this.logger);
+    this.pool = createPool(options, this.initialConcurrency, this.logger);
     this.processor = new DeliveryProcessor({
       app,
       hostname: this.hostname,
@@ -104,6 +108,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       running: this.running,
       revokes: this.revokes,
       pool: this.pool,
+      timeLimits: (name) => this.timeLimitOverrides.get(name),
       // EventEmitter's typing cannot follow a generic event name through a rest parameter.
       emit: (event, ...args) => (this.emit as (name: string, ...values: unknown[]) => boolean).call(this, event, ...args),
     });
@@ -118,6 +123,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.on('task-failed', () => this.stats.failed++);
     this.on('task-retried', () => this.stats.retried++);
     this.on('message-rejected', () => this.stats.rejected++);
+  }
+
+  /** Tasks run at once now: the pool's maximum, which pool_grow / pool_shrink / autoscale move. */
+  get concurrency(): number {
+    return poolLimits(this.pool, this.initialConcurrency).max;
   }
 
   /** The queues consumed now (remote control may add or cancel some). */
@@ -191,12 +201,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private controlHost(): ControlHost {
+    const currentConcurrency = (): number => this.concurrency;
     return {
       app: this.app,
       hostname: this.hostname,
       logger: this.logger,
       events: this,
-      concurrency: this.concurrency,
+      get concurrency() {
+        return currentConcurrency();
+      },
       prefetch: this.prefetch,
       queues: () => [...this.consumedQueues],
       buffered: () => this.buffered,
@@ -221,10 +234,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
         else running.abort(reason);
         return true;
       },
-      resizePool: () =>
-        this.pool.kind === 'async'
-          ? 'the async pool has no members to grow or shrink; run the worker with --pool threads or processes'
-          : 'pool_grow and pool_shrink are not supported yet; start the worker with --autoscale max,min to size the pool by load',
+      resizePool: (change) => {
+        const problem = resizePool(this.pool, change);
+        // More slots: deliveries already held may start now.
+        this.pump();
+        return problem;
+      },
+      poolLimits: () => poolLimits(this.pool, this.initialConcurrency),
+      setTimeLimit: (name, limits) => {
+        if (this.app.tasks.get(name) === undefined) return false;
+        this.timeLimitOverrides.set(name, limits);
+        return true;
+      },
       shutdown: () => void this.stop(),
     };
   }

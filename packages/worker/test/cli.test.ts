@@ -11,11 +11,20 @@ describe('tq CLI', () => {
     expect(text).toContain('.> broker:      memory://default');
     expect(text).toContain('.> concurrency: 4 (async), prefetch 16');
     expect(text).toContain('.> queues:      celery, math');
+    expect(text).toContain('.> task events: OFF (enable -E to monitor tasks in this worker)');
     expect(text).toMatch(/\[tasks\]\n\s+\. cli\.add\n\s+\. cli\.ping/);
     run.child.kill('SIGTERM');
     const { code, stderr } = await run.done;
     expect(stderr).toContain('SIGTERM: warm shutdown');
     expect(code).toBe(0);
+  });
+
+  it('-E turns task events on, as Celery’s -E does, and says so in the banner', async () => {
+    const run = start(['worker', '--app', appPath, '-E', '--without-heartbeat']);
+    await waitForOutput(run.output, /worker ready/);
+    expect(run.output()).toContain('.> task events: ON');
+    run.child.kill('SIGTERM');
+    expect((await run.done).code).toBe(0);
   });
 
   it('takes the broker from TQ_BROKER_URL when the app names none, and explains an unknown scheme', async () => {

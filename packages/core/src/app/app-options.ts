@@ -19,6 +19,11 @@ export interface AppOptions {
   taskDefaults?: Omit<TaskOptions, 'args'>;
   /** Serializer for outgoing messages; incoming ones are decoded by content type. @default JSON */
   serializer?: Serializer;
+  /**
+   * Publish Celery's `task-sent` event for every task this app sends (Celery's task_send_sent_event),
+   * so `tq events`, `celery events` and Flower list a task from the moment it is queued. @default false
+   */
+  sendSentEvents?: boolean;
   /** Reported as the `origin` header. @default "<pid>@<hostname>" */
   origin?: string;
   clock?: Clock;

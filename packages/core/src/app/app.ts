@@ -1,5 +1,6 @@
 import { AppControl } from '../control/app-control.js';
 import { EventReceiver, type ReceiveOptions } from '../control/event-receiver.js';
+import { TaskSentEvents } from '../control/task-sent-events.js';
 import { hostname } from 'node:os';
 import type { Broker, PublishOptions } from '../contracts/broker.js';
 import type { ResultBackend } from '../contracts/backend.js';
@@ -52,6 +53,7 @@ export class App implements TaskSender {
 
   private readonly options: AppOptions;
   private controlClient: AppControl | undefined;
+  private sentEvents: TaskSentEvents | undefined;
 
   constructor(options: AppOptions = {}) {
     this.options = { ...options };
@@ -199,7 +201,9 @@ export class App implements TaskSender {
     const publishOptions: PublishOptions = { queue };
     if (invocation.priority !== null && options.republish !== true) publishOptions.priority = invocation.priority;
     if (invocation.eta !== null && invocation.eta > this.clock.now()) publishOptions.deliverAt = invocation.eta;
-    await this.broker.publish(encodeTaskMessage(invocation, this.serializer), publishOptions);
+    const message = encodeTaskMessage(invocation, this.serializer);
+    await this.broker.publish(message, publishOptions);
+    if (this.options.sendSentEvents === true && options.republish !== true) (this.sentEvents ??= new TaskSentEvents(() => this.broker)).emit(invocation, message, queue);
   }
 
   /** Connect broker and backend now, to fail early on a wrong URL or a server that is down. */

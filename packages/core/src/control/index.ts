@@ -40,3 +40,5 @@ export {
 export { topicMatches } from '../util/topic-match.js';
 export { AppControl, DEFAULT_REVOKE_EXPIRES_MS, Inspect, type ActiveRequest, type ByHostname, type CommandReply, type InspectOptions } from './app-control.js';
 export { EventReceiver, type EventHandler, type ReceiveOptions } from './event-receiver.js';
+export { pythonRepr } from './python-repr.js';
+export { TaskSentEvents } from './task-sent-events.js';

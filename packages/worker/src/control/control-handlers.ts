@@ -32,6 +32,12 @@ function numberOrNull(value: unknown, name: string): number | null {
   return number;
 }
 
+function nonNegativeInteger(value: unknown, name: string): number {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) throw new TypeError(`argument "${name}" must be a whole number of 0 or more`);
+  return number;
+}
+
 function positiveInteger(value: unknown, fallback: number, name: string): number {
   if (value === undefined || value === null) return fallback;
   const number = typeof value === 'string' ? Number(value) : value;
@@ -110,12 +116,21 @@ export const CONTROL_HANDLERS: Readonly<Record<string, ControlHandler>> = {
     return undefined;
   },
   pool_grow: (target, args) => {
-    const problem = target.resizePool(positiveInteger(args.n, 1, 'n'));
+    const problem = target.resizePool({ grow: positiveInteger(args.n, 1, 'n') });
     return problem === undefined ? ok('pool will grow') : nok(problem);
   },
   pool_shrink: (target, args) => {
-    const problem = target.resizePool(-positiveInteger(args.n, 1, 'n'));
+    const problem = target.resizePool({ shrink: positiveInteger(args.n, 1, 'n') });
     return problem === undefined ? ok('pool will shrink') : nok(problem);
+  },
+  autoscale: (target, args) => {
+    const max = args.max === undefined || args.max === null ? undefined : positiveInteger(args.max, 1, 'max');
+    const min = args.min === undefined || args.min === null ? undefined : nonNegativeInteger(args.min, 'min');
+    const problem = target.resizePool({ autoscale: { max, min } });
+    // Celery raises ValueError here, which its pidbox turns into an error reply.
+    if (problem !== undefined) throw new Error(problem);
+    const limits = target.poolLimits();
+    return ok(`autoscale now max=${limits.max} min=${limits.min}`);
   },
   shutdown: (target, args) => {
     target.shutdown(typeof args.msg === 'string' ? args.msg : 'Got shutdown from remote');

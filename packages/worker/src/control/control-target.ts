@@ -24,6 +24,9 @@ export interface RevokeResult {
   readonly terminated: readonly string[];
 }
 
+/** pool_grow / pool_shrink by n members, or autoscale's new bounds (either may be left as it is). */
+export type PoolChange = { grow: number } | { shrink: number } | { autoscale: { max: number | undefined; min: number | undefined } };
+
 export interface ControlTarget {
   readonly hostname: string;
   readonly pid: number;
@@ -47,7 +50,9 @@ export interface ControlTarget {
   cancelConsumer(queue: string): Promise<void>;
   setEvents(enabled: boolean): void;
   sendHeartbeat(): void;
-  /** Grow or shrink the pool by n members; undefined when the pool cannot (async pool), with why. */
-  resizePool(delta: number): string | undefined;
+  /** Resize the pool; why it cannot (the async pool, a fixed pool asked to autoscale…), or undefined. */
+  resizePool(change: PoolChange): string | undefined;
+  /** The pool's current bounds (members at most and kept while idle). */
+  poolLimits(): { max: number; min: number };
   shutdown(reason: string): void;
 }

@@ -1,9 +1,8 @@
 import { loadavg } from 'node:os';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { createEvent, eventAddress, HEARTBEAT_FREQUENCY_S, type FanoutTransport, type LamportClock } from '@tq/core';
+import { createEvent, eventAddress, HEARTBEAT_FREQUENCY_S, pythonRepr, type FanoutTransport, type LamportClock } from '@tq/core';
 import type { WorkerEvents } from '../worker-events.js';
-import { pythonRepr } from './python-repr.js';
 
 export interface EventDispatcherOptions {
   readonly fanout: FanoutTransport;

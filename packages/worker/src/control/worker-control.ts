@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { decodeTaskMessage, LamportClock, maskUrl, parseRateLimit, type App, type Delivery, type FanoutTransport, type RateLimit } from '@tq/core';
 import type { WorkerEvents, TaskRequestFields } from '../worker-events.js';
 import { ControlNode } from './control-node.js';
-import type { ControlTarget, RequestInfo, RevokeResult } from './control-target.js';
+import type { ControlTarget, PoolChange, RequestInfo, RevokeResult } from './control-target.js';
 import { CeleryEventDispatcher } from './event-dispatcher.js';
 import { type RevokedIds } from './revoked-ids.js';
 import { WORKER_VERSION } from './software-version.js';
@@ -14,6 +14,7 @@ export interface ControlHost {
   readonly hostname: string;
   readonly logger: Logger;
   readonly events: EventEmitter<WorkerEvents>;
+  /** Tasks run at once: follows pool_grow / pool_shrink / autoscale. */
   readonly concurrency: number;
   readonly prefetch: number;
   queues(): string[];
@@ -25,7 +26,10 @@ export interface ControlHost {
   cancelQueue(queue: string): Promise<void>;
   /** Stop the task running under this id; false when none is. */
   terminate(id: string, signal: string | null): boolean;
-  resizePool(delta: number): string | undefined;
+  resizePool(change: PoolChange): string | undefined;
+  poolLimits(): { max: number; min: number };
+  /** Time limits for later runs of a task, in seconds (null: none); false for an unknown task. */
+  setTimeLimit(taskName: string, limits: { soft: number | null; hard: number | null }): boolean;
   shutdown(reason: string): void;
 }
 
@@ -178,11 +182,10 @@ export class WorkerControl implements ControlTarget {
     return true;
   }
 
-  setTimeLimit(taskName: string): boolean {
-    // Time limits travel in each message (Celery's timelimit header), set by the producer; a
-    // worker-side override is not supported yet, so say so rather than pretend.
-    if (this.host.app.tasks.get(taskName) === undefined) return false;
-    throw new Error('time_limit at runtime is not supported by tq workers yet: time limits come with each message (set timeLimit on the task or the call)');
+  setTimeLimit(taskName: string, limits: { soft: number | null; hard: number | null }): boolean {
+    if (!this.host.setTimeLimit(taskName, limits)) return false;
+    this.host.logger.info({ task: taskName, ...limits }, `new time limits for ${taskName}: soft=${limits.soft} hard=${limits.hard}`);
+    return true;
   }
 
   addConsumer(queue: string): Promise<void> {
@@ -201,8 +204,12 @@ export class WorkerControl implements ControlTarget {
     this.dispatcher.sendHeartbeat();
   }
 
-  resizePool(delta: number): string | undefined {
-    return this.host.resizePool(delta);
+  resizePool(change: PoolChange): string | undefined {
+    return this.host.resizePool(change);
+  }
+
+  poolLimits(): { max: number; min: number } {
+    return this.host.poolLimits();
   }
 
   shutdown(reason: string): void {

@@ -31,6 +31,7 @@ export function createPool(options: WorkerOptions, concurrency: number, logger: 
     spawn: { appModule: options.appModule, cwd: options.appModuleCwd ?? process.cwd() },
     max,
     min,
+    autoscale: options.autoscale !== undefined,
     maxTasksPerChild: options.maxTasksPerChild,
     maxMemoryPerChildKb: options.maxMemoryPerChild,
     idleMs: toMilliseconds(options.autoscaleKeepalive ?? 30_000, 'autoscaleKeepalive'),

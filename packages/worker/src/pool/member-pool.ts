@@ -3,7 +3,7 @@ import { Reject } from '@tq/core';
 import type { RunOutcome } from '../run-with-limits.js';
 import { type MemberChannel, type MemberSpawn, spawnProcess, spawnThread } from './member-channel.js';
 import { memberTimeLimitError, PoolMemberStartError, WorkerLostError } from './pool-errors.js';
-import type { PoolHooks, PoolJob, TaskPool } from './task-pool.js';
+import type { PoolHooks, PoolJob, PoolLimits, ResizablePool, TaskPool } from './task-pool.js';
 import { decodeError, decodeOutcome, encodeError, type FromMember } from './wire.js';
 
 export interface MemberPoolOptions {
@@ -17,6 +17,8 @@ export interface MemberPoolOptions {
   maxTasksPerChild?: number;
   /** Replace a member whose memory passed this many KiB after a task (Celery's --max-memory-per-child). */
   maxMemoryPerChildKb?: number;
+  /** Whether load moves the size between min and max (--autoscale); otherwise min = max. */
+  autoscale: boolean;
   /** An idle member above `min` is stopped after this long (Celery's autoscaler keepalive). */
   idleMs: number;
   /** With acksLate, a task whose member died is requeued instead of failed (Celery's task_reject_on_worker_lost). */
@@ -50,8 +52,12 @@ interface Member {
  * hard limit: past it, the member running the task is killed and replaced, which is the only way to
  * stop synchronous code. A member that dies mid-task fails that task with WorkerLostError.
  */
-export class MemberPool implements TaskPool {
+export class MemberPool implements TaskPool, ResizablePool {
   readonly kind: 'threads' | 'processes';
+  private max: number;
+  private min: number;
+  /** Busy members to stop once their task is done (a shrink while every member was busy). */
+  private retiring = 0;
   private readonly members = new Set<Member>();
   private readonly waiting: Waiting[] = [];
   private nextJobId = 0;
@@ -62,6 +68,8 @@ export class MemberPool implements TaskPool {
 
   constructor(private readonly options: MemberPoolOptions) {
     this.kind = options.kind;
+    this.max = options.max;
+    this.min = options.min;
   }
 
   /** Current number of members (starting, idle or busy). */
@@ -69,13 +77,67 @@ export class MemberPool implements TaskPool {
     return this.members.size;
   }
 
+  get limits(): PoolLimits {
+    return { max: this.max, min: this.min, autoscale: this.options.autoscale };
+  }
+
   async start(): Promise<void> {
-    const started = Array.from({ length: this.options.min }, () => this.spawn().ready);
+    const started = Array.from({ length: this.min }, () => this.spawn().ready);
     await Promise.all(started);
-    if (this.options.min < this.options.max) {
+    if (this.options.autoscale) {
       this.shrinkTimer = setInterval(() => this.shrinkIdle(), Math.max(10, Math.min(this.options.idleMs, 1_000)));
       this.shrinkTimer.unref();
     }
+  }
+
+  /** pool_grow: n more members, now. As in Celery, an autoscaled pool is resized with setAutoscale instead. */
+  grow(n: number): string | undefined {
+    if (this.options.autoscale) return 'pool_grow is not supported with autoscale. Adjust autoscale range instead.';
+    this.max += n;
+    this.min = this.max;
+    const cancelled = Math.min(this.retiring, n);
+    this.retiring -= cancelled;
+    for (let i = cancelled; i < n; i++) this.spawn();
+    this.options.logger.info({ members: this.max }, `pool grows by ${n}`);
+    return undefined;
+  }
+
+  /** pool_shrink: n fewer members; idle ones stop now, busy ones once their task is done. */
+  shrink(n: number): string | undefined {
+    if (this.options.autoscale) return 'pool_shrink is not supported with autoscale. Adjust autoscale range instead.';
+    if (this.max - n < 1) return `cannot shrink the pool below 1 member (it has ${this.max})`;
+    this.max -= n;
+    this.min = this.max;
+    this.options.logger.info({ members: this.max }, `pool shrinks by ${n}`);
+    this.trim();
+    return undefined;
+  }
+
+  /** Celery's autoscale max min: new bounds; members above max stop, members below min start. */
+  setAutoscale(max: number | undefined, min: number | undefined): string | undefined {
+    if (!this.options.autoscale) return 'Autoscale not enabled';
+    const newMax = max ?? this.max;
+    const newMin = min ?? Math.min(this.min, newMax);
+    if (newMax < 1 || newMin < 0 || newMin > newMax) return `autoscale needs 0 ≤ min ≤ max and max ≥ 1, got max=${newMax} min=${newMin}`;
+    this.max = newMax;
+    this.min = newMin;
+    for (let size = this.members.size - this.retiring; size < newMin; size++) this.spawn();
+    this.trim();
+    this.dispatch();
+    return undefined;
+  }
+
+  /** Stop members above max: idle ones now, busy ones when their task is done. */
+  private trim(): void {
+    let surplus = this.members.size - this.retiring - this.max;
+    for (const member of [...this.members]) {
+      if (surplus <= 0) break;
+      if (member.state === 'idle' || member.state === 'starting') {
+        surplus--;
+        void this.remove(member);
+      }
+    }
+    this.retiring += Math.max(0, surplus);
   }
 
   run(job: PoolJob, hooks: PoolHooks): Promise<RunOutcome> {
@@ -154,7 +216,10 @@ export class MemberPool implements TaskPool {
             : maxMemoryPerChildKb !== undefined && message.memoryKb > maxMemoryPerChildKb
               ? `it uses ${message.memoryKb} KiB (maxMemoryPerChild ${maxMemoryPerChildKb})`
               : undefined;
-        if (reason !== undefined) {
+        if (this.retiring > 0) {
+          this.retiring--;
+          void this.remove(member);
+        } else if (reason !== undefined) {
           this.options.logger.info({ member: member.channel.id }, `replacing pool member: ${reason}`);
           void this.replace(member);
         } else {
@@ -176,7 +241,7 @@ export class MemberPool implements TaskPool {
     }
     const starting = [...this.members].filter((member) => member.state === 'starting').length;
     let wanted = this.waiting.length - starting;
-    while (wanted-- > 0 && this.members.size < this.options.max && this.startError === undefined) this.spawn();
+    while (wanted-- > 0 && this.members.size < this.max && this.startError === undefined) this.spawn();
   }
 
   private assign(member: Member, waiting: Waiting): void {
@@ -232,13 +297,14 @@ export class MemberPool implements TaskPool {
       const requeue = this.options.rejectOnWorkerLost && active.job.task.options.acksLate === true;
       this.finish(member, { ok: false, error: requeue ? new Reject(lost.message, { requeue: true }) : lost });
     }
-    if (wasMember && !this.closing && this.startError === undefined && this.members.size < this.options.min) this.spawn();
+    if (wasMember && active !== undefined && this.retiring > 0) this.retiring--;
+    if (wasMember && !this.closing && this.startError === undefined && this.members.size < this.min) this.spawn();
     this.dispatch();
   }
 
   private async replace(member: Member): Promise<void> {
     await this.remove(member);
-    if (!this.closing && this.members.size < this.options.min) this.spawn();
+    if (!this.closing && this.members.size - this.retiring < this.min) this.spawn();
     this.dispatch();
   }
 
@@ -256,7 +322,7 @@ export class MemberPool implements TaskPool {
   private shrinkIdle(): void {
     const now = Date.now();
     for (const member of this.members) {
-      if (this.members.size <= this.options.min) return;
+      if (this.members.size <= this.min) return;
       if (member.state === 'idle' && now - member.idleSince >= this.options.idleMs) void this.remove(member);
     }
   }

@@ -50,3 +50,25 @@ export interface TaskPool {
   /** Stop members; running tasks are abandoned. */
   close(): Promise<void>;
 }
+
+/** A pool's size bounds: members at most, members kept while idle, and whether load moves it between them. */
+export interface PoolLimits {
+  readonly max: number;
+  readonly min: number;
+  readonly autoscale: boolean;
+}
+
+/**
+ * Celery's pool_grow, pool_shrink and autoscale control commands, for pools with members. Each
+ * returns why it cannot, or undefined once the change is under way.
+ */
+export interface ResizablePool {
+  readonly limits: PoolLimits;
+  grow(n: number): string | undefined;
+  shrink(n: number): string | undefined;
+  setAutoscale(max: number | undefined, min: number | undefined): string | undefined;
+}
+
+export function isResizable(pool: TaskPool): pool is TaskPool & ResizablePool {
+  return 'setAutoscale' in pool;
+}

@@ -48,7 +48,8 @@ function recordingTarget(hostname: string): ControlTarget & { actions: string[];
     cancelConsumer: async (queue) => void actions.push(`cancel ${queue}`),
     setEvents: (enabled) => void actions.push(`events ${enabled}`),
     sendHeartbeat: () => void actions.push('heartbeat'),
-    resizePool: (delta) => (delta > 0 ? undefined : 'the async pool has no members to shrink'),
+    resizePool: (change) => ('grow' in change ? undefined : 'the async pool has no members to shrink'),
+    poolLimits: () => ({ max: 4, min: 4 }),
     shutdown: (reason) => void actions.push(`shutdown: ${reason}`),
   };
 }

@@ -4,7 +4,6 @@ import pino from 'pino';
 import { decodeEvents, eventReceiverBinding, LamportClock, requireFanout, type CeleryEvent } from '@tq/core';
 import { createMemoryBroker } from '@tq/core/memory';
 import { CeleryEventDispatcher } from '../../src/control/event-dispatcher.js';
-import { pythonRepr } from '../../src/control/python-repr.js';
 import type { WorkerEvents } from '../../src/worker-events.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -66,22 +65,5 @@ describe('Celery events from a worker', () => {
     await settle();
     expect(events.map((event) => event.type)).toEqual(['worker-online', 'worker-heartbeat', 'task-succeeded']);
     await dispatcher.stop();
-  });
-});
-
-describe('pythonRepr, as Celery’s saferepr shows arguments', () => {
-  it.each([
-    [[2, 3], '[2, 3]'],
-    [{ a: [true, false, null] }, "{'a': [True, False, None]}"],
-    ["it's", '"it\'s"'],
-    ['say "hi"', '\'say "hi"\''],
-    ['line\nbreak', "'line\\nbreak'"],
-    [1.5, '1.5'],
-  ])('%j → %s', (value, expected) => {
-    expect(pythonRepr(value)).toBe(expected);
-  });
-
-  it('cuts long values', () => {
-    expect(pythonRepr('x'.repeat(50), 10)).toBe("'xxxxxx...");
   });
 });

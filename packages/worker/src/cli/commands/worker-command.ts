@@ -21,12 +21,15 @@ export function workerCommand(version: string): Command {
     .option('-b, --broker <url>', 'broker URL (default: the app, then TQ_BROKER_URL, then memory://)')
     .option('--backend <url>', 'result backend URL or "none" (default: the app, then TQ_RESULT_BACKEND, then memory://)')
     .option('-n, --hostname <name>', 'worker name in results and logs')
+    .option('-E, --events', 'send task events (Celery -E / worker_send_task_events), for tq events, celery events and Flower')
+    .option('--without-heartbeat', 'send no worker-heartbeat events (monitors then show the worker offline)')
+    .option('--without-control', 'answer no remote control (tq/celery inspect and control) and send no events')
     .option('--shutdown-timeout <ms>', 'warm shutdown waits this long for running tasks', integer, 30_000)
     .addOption(new Option('-l, --loglevel <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
     .option('-B, --beat', 'also run the beat scheduler in this process (needs @tq/beat)')
     .option('--beat-store <url>', 'beat store for --beat: redis://…, postgres://… or memory:// (default: TQ_BEAT_STORE, then the app beat\'s store)')
     .option('--beat-schedule <file>', 'JSON schedule file for --beat')
-    .action(async (flags: { app: string; queues?: string[]; concurrency: number; prefetch?: number; broker?: string; backend?: string; hostname?: string; shutdownTimeout: number; loglevel: 'info'; beat?: boolean; beatStore?: string; beatSchedule?: string } & PoolFlags) => {
+    .action(async (flags: { app: string; queues?: string[]; concurrency: number; prefetch?: number; broker?: string; backend?: string; hostname?: string; shutdownTimeout: number; loglevel: 'info'; events?: boolean; withoutHeartbeat?: boolean; withoutControl?: boolean; beat?: boolean; beatStore?: string; beatSchedule?: string } & PoolFlags) => {
       const app = await prepareApp(flags);
       const worker = new Worker(app, {
         queues: flags.queues,
@@ -35,9 +38,12 @@ export function workerCommand(version: string): Command {
         hostname: flags.hostname,
         shutdownTimeout: flags.shutdownTimeout,
         logLevel: flags.loglevel,
+        events: flags.events === true,
+        heartbeat: flags.withoutHeartbeat !== true,
+        control: flags.withoutControl !== true,
         ...poolOptions(flags),
       });
-      process.stderr.write(`${banner(worker, version)}\n`);
+      process.stderr.write(`${banner(worker, version, flags.events === true && flags.withoutControl !== true)}\n`);
       const beat = flags.beat === true ? await startEmbeddedBeat(app, { app: flags.app, store: flags.beatStore, schedule: flags.beatSchedule }) : undefined;
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals): void => {
