@@ -116,11 +116,24 @@ export async function poolsBench(options: PoolsBenchOptions): Promise<string> {
       return drain(app, poolOptions(pool, concurrency), options.ioTasks, () => tasks.io.delay(options.ioMs)).finally(() => app.close());
     });
   }
+  // The no-op comparison with Celery alternates within each round (forward, then backward), so the
+  // machine's noise falls on tq and Celery alike; every run is listed.
+  const noopContenders: Array<[string, () => Promise<number>]> = [
+    ...(['async', 'threads', 'processes'] as const).map((pool): [string, () => Promise<number>] => [pool, () => redisNoop(pool, options.noopTasks)]),
+    ['Celery 5.2 prefork', () => celeryNoop(options.noopTasks)],
+  ];
+  const noopRuns = new Map<string, number[]>(noopContenders.map(([name]) => [name, []]));
+  for (let round = 0; round < options.runs; round++) {
+    for (const [name, once] of round % 2 === 0 ? noopContenders : [...noopContenders].reverse()) noopRuns.get(name)!.push(await once());
+  }
   const noop: Record<string, number> = {};
-  for (const pool of ['async', 'threads', 'processes'] as const) noop[pool] = await measure(`no-op on Redis ×${options.noopTasks}`, pool, 2, () => redisNoop(pool, options.noopTasks));
-  noop.celery = await measure(`no-op on Redis ×${options.noopTasks}`, 'Celery 5.2 prefork' as Pool, 2, () => celeryNoop(options.noopTasks));
+  for (const [name, runs] of noopRuns) {
+    console.error(`no-op on Redis ${name} -c 2: ${runs.map((r) => r.toFixed(1)).join(', ')}`);
+    rows.push(`| no-op on Redis ×${options.noopTasks} | ${name} | 2 | ${median(runs).toFixed(1)} | ${runs.map((r) => r.toFixed(1)).join(', ')} |`);
+    noop[name === 'Celery 5.2 prefork' ? 'celery' : name] = median(runs);
+  }
   rows.push('');
   rows.push(`CPU: threads / async = ${(cpu.threads! / cpu.async!).toFixed(2)}×, processes / async = ${(cpu.processes! / cpu.async!).toFixed(2)}×.`);
-  rows.push(`No-op on Redis vs Celery prefork -c 2: async ${(noop.async! / noop.celery).toFixed(2)}×, threads ${(noop.threads! / noop.celery).toFixed(2)}×, processes ${(noop.processes! / noop.celery).toFixed(2)}×.`);
+  rows.push(`No-op on Redis vs Celery prefork -c 2: async ${(noop.async! / noop.celery!).toFixed(2)}×, threads ${(noop.threads! / noop.celery!).toFixed(2)}×, processes ${(noop.processes! / noop.celery!).toFixed(2)}×.`);
   return rows.join('\n');
 }

@@ -97,6 +97,22 @@ export function createEvent(type: string, fields: Readonly<Record<string, unknow
 }
 
 /**
+ * createEvent without the copy, for hot paths: sets the envelope fields on `fields` itself, which
+ * must be a fresh object the caller gives up. A worker with task events on sends four per task, and
+ * the copy showed in its profile (7% of the worker's CPU with events on).
+ */
+export function stampEvent(type: string, fields: Record<string, unknown>, source: EventSource): CeleryEvent {
+  const nowMs = (source.now ?? Date.now)();
+  fields.type = type;
+  fields.hostname = source.hostname;
+  if (typeof fields.timestamp !== 'number') fields.timestamp = nowMs / 1000;
+  fields.utcoffset = currentOffsetHours(nowMs);
+  fields.pid = source.pid;
+  fields.clock = source.clock.forward();
+  return fields as CeleryEvent;
+}
+
+/**
  * The events of a received message: one, or a batch — a Celery worker buffers task events and
  * sends them as a JSON list under `task.multi`. Each is validated: Celery's State needs `type`,
  * `hostname` and a numeric `timestamp`; `clock`, `utcoffset` and `pid` default as Celery's receiver

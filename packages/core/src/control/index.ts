@@ -25,6 +25,7 @@ export {
   EVENT_QUEUE_TTL_MS,
   HEARTBEAT_FREQUENCY_S,
   createEvent,
+  stampEvent,
   decodeEvent,
   decodeEvents,
   eventAddress,

@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { createEvent, eventAddress, HEARTBEAT_FREQUENCY_S, pythonRepr, type FanoutTransport, type LamportClock } from '@tq/core';
+import { createEvent, eventAddress, HEARTBEAT_FREQUENCY_S, pythonRepr, stampEvent, type FanoutTransport, type LamportClock } from '@tq/core';
 import type { WorkerEvents } from '../worker-events.js';
 
 export interface EventDispatcherOptions {
@@ -22,8 +22,13 @@ export interface EventDispatcherOptions {
 
 /** Events in flight at once; beyond it (a broker outage) new ones are dropped and counted, never queued without bound. */
 const MAX_IN_FLIGHT = 1_000;
-/** Task events of one event-loop turn go out as one `task.multi` list, as a Celery worker buffers them; at most this many per message. */
+/** Task events go out as one `task.multi` list, as a Celery worker buffers them; at most this many per message. */
 const MAX_BATCH = 100;
+/**
+ * How long task events gather before they are sent: a few ms make batches of many tasks on a busy
+ * worker (one publish instead of one per event-loop turn), and are nothing to a monitor.
+ */
+const FLUSH_WINDOW_MS = 10;
 
 /**
  * Publishes Celery-format events on `celeryev`: worker-online / -heartbeat / -offline always (as
@@ -40,8 +45,11 @@ export class CeleryEventDispatcher {
   private batch: Array<Record<string, unknown>> = [];
   private flushScheduled = false;
 
+  private readonly source: { hostname: string; pid: number; clock: LamportClock };
+
   constructor(private readonly options: EventDispatcherOptions) {
     this.taskEvents = options.taskEvents;
+    this.source = { hostname: options.hostname, pid: process.pid, clock: options.clock };
   }
 
   get taskEventsEnabled(): boolean {
@@ -101,17 +109,18 @@ export class CeleryEventDispatcher {
   }
 
   /**
-   * Task events are batched per event-loop turn into one `task.multi` message (Celery's
-   * buffer_group for task events): a busy worker sends one message per turn, not four per task.
+   * Task events are batched over FLUSH_WINDOW_MS into one `task.multi` message (Celery's
+   * buffer_group for task events): a busy worker sends one message per window, not four per task.
    */
   private sendTask(type: string, id: string, fields: Record<string, unknown>): void {
     if (!this.taskEvents) return;
-    const { hostname, clock } = this.options;
-    this.batch.push(createEvent(type, { uuid: id, ...fields }, { hostname, pid: process.pid, clock }));
+    // `fields` is the listener's fresh literal: stamped in place, not copied.
+    fields.uuid = id;
+    this.batch.push(stampEvent(type, fields, this.source));
     if (this.batch.length >= MAX_BATCH) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setTimeout(() => this.flush(), FLUSH_WINDOW_MS).unref();
     }
   }
 
