@@ -109,8 +109,10 @@ describe.runIf(privateRabbitMq)('deliveries buffered on a channel that died (pri
     const all = await runs();
     const startedDuringOutage = all.filter((run) => run.at >= outageFrom && run.at <= outageTo);
     expect(startedDuringOutage, 'runs started on deliveries of the dead channel').toEqual([]);
-    // Only those running when the channel died may run twice (their acks could not be sent).
-    expect(all.length - new Set(all.map((run) => run.index)).size).toBeLessThanOrEqual(10);
+    // Only those running when the channel died (10) and those whose ack was still on its way (at most
+    // as many again, more on a loaded machine than a quiet one) may run twice; before the fix all 80
+    // buffered ones did.
+    expect(all.length - new Set(all.map((run) => run.index)).size).toBeLessThanOrEqual(20);
     expect(worker.output()).not.toMatch(/delivery failed/);
   }, 150_000);
 });

@@ -37,6 +37,8 @@ describe.runIf(up)('amqp broker: quorum delivery limit', () => {
     expect(letters[0]?.reason.code).toBe('TQ_DELIVERY_LIMIT');
     expect(letters[0]?.reason.message).toMatch(/after 4 deliveries \(quorum x-delivery-limit 3/);
     expect(text(letters[0]!)).toBe('blocks every worker');
+    // Reading the dead letters puts them back: RabbitMQ counts the message again once that has landed.
+    await waitUntil(async () => (await first.stats(queue)).dead === 1, 5_000, { description: 'the dead letter counted again after the read' });
     expect(await first.stats(queue)).toMatchObject({ ready: 0, dead: 1 });
   });
 });

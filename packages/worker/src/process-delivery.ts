@@ -19,6 +19,7 @@ import { builtinTasks } from './builtin-tasks.js';
 import { CanvasSteps } from './canvas-steps.js';
 import type { Abortable } from './lazy-abort.js';
 import { AsyncPool } from './pool/async-pool.js';
+import { NotStartedError } from './pool/pool-errors.js';
 import type { ContextData, TaskPool } from './pool/task-pool.js';
 import { decide, failureUpdate, retryInvocation, type Decision } from './task-outcome.js';
 import type { TaskRequestFields, WorkerEvents } from './worker-events.js';
@@ -35,6 +36,8 @@ export interface ProcessorDeps {
   revokes?: RevokeControl;
   /** Where task bodies run (the execution seam): async, threads or processes. @default an async pool */
   pool?: TaskPool;
+  /** False once the worker stops taking tasks: a task still waiting for a pool member goes back to the broker. */
+  accepting?: () => boolean;
   /** Time limits set at runtime (Celery's time_limit control command), in seconds, over the message's. */
   timeLimits?: (taskName: string) => { soft: number | null; hard: number | null } | undefined;
 }
@@ -164,18 +167,51 @@ export class DeliveryProcessor {
     // The early ack and the STARTED write go out together. A backend whose writes apply in call
     // order lets the task start at once (its updateState() and final writes still land after
     // STARTED, and a quick task's writes share one round trip); otherwise STARTED lands first.
-    const ackSent = acksLate ? undefined : delivery.ack();
-    const startedStored = storeResults && this.deps.trackStarted ? this.store(invocation.id, { status: TaskState.STARTED, ...this.extendedFields(task, invocation, delivery) }) : undefined;
-    if (app.backend?.capabilities.orderedWrites !== true) await startedStored;
-
-    this.deps.emit('task-started', base);
-    const started = performance.now();
+    const orderedWrites = app.backend?.capabilities.orderedWrites === true;
+    let ackSent: Promise<void> | undefined;
+    let startedStored: Promise<boolean> | undefined;
+    let started = 0;
+    const begin = (): void => {
+      ackSent = acksLate ? undefined : delivery.ack();
+      startedStored = storeResults && this.deps.trackStarted ? this.store(invocation.id, { status: TaskState.STARTED, ...this.extendedFields(task, invocation, delivery) }) : undefined;
+      this.deps.emit('task-started', base);
+      started = performance.now();
+    };
+    // A pool that holds tasks ahead of a free member starts this one later: its ack, STARTED and
+    // task-started wait for that moment, and a revoke or a shutdown meanwhile ends it unstarted.
+    const queued = this.pool.lookahead > 0;
+    if (!queued) {
+      begin();
+      if (!orderedWrites) await startedStored;
+    }
+    const onStart = (): 'run' | 'revoked' | 'returned' => {
+      if (this.deps.revokes?.isRevoked(invocation.id) === true) return 'revoked';
+      if (this.deps.accepting?.() === false) return 'returned';
+      begin();
+      return 'run';
+    };
+    // With the ack and STARTED sent at the member's start, a backend without ordered writes sees them before the task's own.
+    const afterStarted = async (): Promise<void> => {
+      if (!orderedWrites) await startedStored;
+    };
     // Calls made from inside the task join its workflow (parent_id, root_id) and are its children.
     const current: CurrentTask = { id: invocation.id, rootId: invocation.rootId, children: [] };
     const outcome = await this.pool.run(
       { task, invocation, context: this.contextData(task, invocation, delivery), limits: this.limits(task.name, invocation) },
-      { current, running: this.runningSet(invocation.id), publish: (call, queue) => app.publishInvocation(call, queue), updateState: (state, meta) => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name }).then(() => undefined) },
+      {
+        current,
+        running: this.runningSet(invocation.id),
+        publish: (call, queue) => app.publishInvocation(call, queue),
+        updateState: (state, meta) => afterStarted().then(() => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name })).then(() => undefined),
+        ...(queued && { started: onStart }),
+      },
     );
+    if (!outcome.ok && outcome.error instanceof NotStartedError) {
+      if (outcome.error.reason === 'revoked') await this.revokeUnstarted(delivery, task, invocation, 'revoked before it started');
+      else await delivery.nack({ requeue: true });
+      return;
+    }
+    await afterStarted();
     const runtimeMs = performance.now() - started;
     const terminatedBy = this.deps.revokes?.takeTermination(invocation.id);
     if (terminatedBy !== undefined) {

@@ -109,6 +109,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       revokes: this.revokes,
       pool: this.pool,
       timeLimits: (name) => this.timeLimitOverrides.get(name),
+      accepting: () => this.currentState === 'running',
       // EventEmitter's typing cannot follow a generic event name through a rest parameter.
       emit: (event, ...args) => (this.emit as (name: string, ...values: unknown[]) => boolean).call(this, event, ...args),
     });
@@ -301,6 +302,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.logger.info({ active: this.active, buffered: this.buffered.length, rateLimited: this.limiter.held }, 'warm shutdown: returning unstarted tasks, waiting for running ones');
     const unstarted = [...this.limiter.drain(), ...this.buffered.splice(0)];
     this.refreshGauges();
+    // Tasks a pool holds for a free member have not started either: they go back too.
+    this.pool.handBack?.();
     await Promise.allSettled(unstarted.map((delivery) => delivery.nack({ requeue: true })));
     const finished = this.onIdle();
     let timer: NodeJS.Timeout | undefined;
@@ -335,7 +338,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.buffered.length > 0 && this.currentState === 'running') {
+    // A pool with members also takes one waiting task per member (pool.lookahead), so a member never waits for the worker.
+    while (this.active < this.concurrency + this.pool.lookahead && this.buffered.length > 0 && this.currentState === 'running') {
       const delivery = this.buffered.shift()!;
       if (delivery.live === false) {
         // Its channel or lease is gone: the broker has given it back and will deliver it again.

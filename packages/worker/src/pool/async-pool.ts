@@ -10,6 +10,8 @@ import type { PoolHooks, PoolJob, TaskPool } from './task-pool.js';
  */
 export class AsyncPool implements TaskPool {
   readonly kind = 'async';
+  // A task given to the async pool starts at once.
+  readonly lookahead = 0;
 
   async start(): Promise<void> {}
 

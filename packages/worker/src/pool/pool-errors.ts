@@ -33,3 +33,11 @@ export class PoolMemberStartError extends TqError {
     super('TQ_POOL_MEMBER_START', `A pool member could not start: ${detail}. Check that the app module loads on its own (node -e "import('<module>')").`, { cause });
   }
 }
+
+/** A task the pool held for a free member ended without starting: revoked meanwhile, or handed back at shutdown. */
+export class NotStartedError extends Error {
+  override name = 'NotStartedError';
+  constructor(readonly reason: 'revoked' | 'returned') {
+    super(reason === 'revoked' ? 'revoked while it waited for a pool member' : 'handed back unstarted: the worker is stopping');
+  }
+}

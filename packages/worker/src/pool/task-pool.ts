@@ -36,6 +36,12 @@ export interface PoolHooks {
   running: Set<Abortable>;
   /** Send a call made from inside a member through the worker's broker. */
   publish(invocation: TaskInvocation, queue: string): Promise<void>;
+  /**
+   * A pool that queues tasks ahead of a free member calls this when the task really starts (its ack,
+   * STARTED and task-started happen then). 'run' goes on; 'revoked' (revoked while it waited) and
+   * 'returned' (the worker is stopping) end it unstarted with a NotStartedError outcome.
+   */
+  started?(): 'run' | 'revoked' | 'returned';
 }
 
 /**
@@ -44,9 +50,13 @@ export interface PoolHooks {
  */
 export interface TaskPool {
   readonly kind: PoolKind;
+  /** Tasks it takes beyond its running ones, waiting for a member (0: it runs whatever it is given). */
+  readonly lookahead: number;
   /** Start members (no-op for async). */
   start(): Promise<void>;
   run(job: PoolJob, hooks: PoolHooks): Promise<RunOutcome>;
+  /** Warm shutdown: end the tasks still waiting for a member unstarted ('returned'), so they go back to the broker. */
+  handBack?(): void;
   /** Stop members; running tasks are abandoned. */
   close(): Promise<void>;
 }
