@@ -211,8 +211,8 @@ export class DeliveryProcessor {
       else await delivery.nack({ requeue: true });
       return;
     }
-    await afterStarted();
     const runtimeMs = performance.now() - started;
+    await afterStarted();
     const terminatedBy = this.deps.revokes?.takeTermination(invocation.id);
     if (terminatedBy !== undefined) {
       // `revoke --terminate`: whatever the run returned, it was stopped on request (Celery records REVOKED).
