@@ -8,7 +8,7 @@ const define = { __TQ_WORKER_VERSION__: JSON.stringify(version) };
 
 export default defineConfig([
   // shims: the pool finds its member entry from import.meta.url in the CJS build too.
-  packageBuild({ index: 'src/index.ts' }, { shims: true, define }),
+  packageBuild({ index: 'src/index.ts', 'metrics/index': 'src/metrics/index.ts' }, { shims: true, define }),
   // The CLI is an executable: ESM only, with a shebang, no types.
   packageBuild({ 'cli/main': 'src/cli/main.ts' }, { format: ['esm'], dts: false, clean: false, banner: { js: '#!/usr/bin/env node' }, define }),
   // A thread or process pool member: its own file, started by the pool.

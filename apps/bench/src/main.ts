@@ -44,6 +44,11 @@ const benchmarks: Record<string, () => Promise<string>> = {
       port: envNumber('BENCH_SQS_PORT', 9325),
     });
   },
+  // Prometheus metrics: a worker without them vs with workerMetrics scraped every second, alternating.
+  metrics: async () => {
+    const { metricsCost } = await import('./metrics/metrics-cost.js');
+    return metricsCost({ tasks: envNumber('BENCH_TASKS', 20_000), runs: envNumber('BENCH_RUNS', 5), concurrency: envNumber('BENCH_CONCURRENCY', 100) });
+  },
   // Remote control and Celery events: control off vs on (heartbeats) vs task events on, alternating.
   events: async () => {
     const { eventsCost } = await import('./events/events-cost.js');

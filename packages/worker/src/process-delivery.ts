@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   RUN_ONCE_HEADER,
+  dueSince,
   resultTuple,
   TaskState,
   TqError,
@@ -174,7 +175,8 @@ export class DeliveryProcessor {
     const begin = (): void => {
       ackSent = acksLate ? undefined : delivery.ack();
       startedStored = storeResults && this.deps.trackStarted ? this.store(invocation.id, { status: TaskState.STARTED, ...this.extendedFields(task, invocation, delivery) }) : undefined;
-      this.deps.emit('task-started', base);
+      const due = dueSince(invocation);
+      this.deps.emit('task-started', due === undefined ? base : { ...base, waitMs: Math.max(0, Date.now() - due) });
       started = performance.now();
     };
     // A pool that holds tasks ahead of a free member starts this one later: its ack, STARTED and

@@ -24,7 +24,8 @@ export interface TaskRequestFields {
 /** What a Worker emits, for progress displays, metrics and tests. */
 export interface WorkerEvents {
   'task-received': [TaskEventBase & { request?: TaskRequestFields }];
-  'task-started': [TaskEventBase];
+  /** `waitMs`: how long it waited since it was sent or became due (eta), when the producer stamped its send time (tq does, Celery does not). */
+  'task-started': [TaskEventBase & { waitMs?: number }];
   'task-succeeded': [TaskEventBase & { result: unknown; runtimeMs: number }];
   'task-failed': [TaskEventBase & { error: unknown; runtimeMs: number }];
   'task-retried': [TaskEventBase & { error: unknown; retries: number; delayMs: number }];
@@ -43,6 +44,10 @@ export interface WorkerEvents {
   'broker-disconnected': [{ cause: Error; at: number }];
   /** The consumer is connected again and consuming, after `outageMs`. */
   'broker-reconnected': [{ outageMs: number }];
+  /** Consuming: start() has connected, started the pool and subscribed (Celery's worker_ready). */
+  'worker-ready': [{ hostname: string }];
+  /** A stop began: warm (running tasks finish) or cold (Celery's worker_shutdown). */
+  'worker-shutdown': [{ hostname: string; cold: boolean }];
   /** Something failed that the worker survived (a backend write, an ack). */
   'worker-error': [{ error: unknown; context: string }];
 }

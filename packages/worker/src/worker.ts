@@ -160,6 +160,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       throw error;
     }
     this.logger.info({ queues: this.queues, concurrency: this.concurrency, prefetch: this.prefetch, pool: this.pool.kind }, 'worker ready');
+    this.emit('worker-ready', { hostname: this.hostname });
   }
 
   private consume(queues: readonly string[]): Promise<Consumer> {
@@ -293,6 +294,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Warm stop by default; `{ cold: true }` aborts running tasks at once. Idempotent. */
   stop(options: { cold?: boolean; timeoutMs?: number } = {}): Promise<void> {
     if (options.cold === true) this.abortRunning();
+    if (this.stopping === undefined) this.emit('worker-shutdown', { hostname: this.hostname, cold: options.cold === true });
     this.stopping ??= this.shutdown(options.timeoutMs ?? this.shutdownTimeoutMs);
     return this.stopping;
   }

@@ -10,6 +10,7 @@ import { ConfigurationError } from '../errors/errors.js';
 import { SerializerRegistry } from '../protocol/serializer-registry.js';
 import { jsonSerializer } from '../protocol/json-serializer.js';
 import { createInvocation, encodeTaskMessage } from '../protocol/task-message.js';
+import { SENT_AT_HEADER } from '../protocol/sent-at.js';
 import type { TaskInvocation } from '../protocol/task-invocation.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type IdGenerator, uuidGenerator } from '../util/ids.js';
@@ -176,7 +177,8 @@ export class App implements TaskSender {
       ignoreResult: options.ignoreResult ?? taskOptions.ignoreResult ?? false,
       priority: options.priority ?? taskOptions.priority ?? null,
       origin: this.origin,
-      extraHeaders: options.headers ?? {},
+      // Stamped so a worker can measure the queue wait; a caller's own header of that name wins.
+      extraHeaders: { [SENT_AT_HEADER]: now / 1_000, ...options.headers },
     });
     await this.publishInvocation(invocation, options.queue ?? this.queueFor(name, taskOptions));
     return new AsyncResult<Result>(id, () => this.backend);

@@ -11,3 +11,4 @@ export {
   type KombuEnvelope,
   type KombuEnvelopeEncodeOptions,
 } from './kombu-envelope.js';
+export { SENT_AT_HEADER, dueSince } from './sent-at.js';

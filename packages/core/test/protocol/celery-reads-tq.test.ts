@@ -403,7 +403,8 @@ describe.skipIf(missing !== undefined)('Python Celery 5.2 reads what tq writes',
         priority: null,
         content_type: 'application/json',
         content_encoding: 'utf-8',
-        extra_headers: {},
+        // tq stamps when it sent the call; Celery keeps the header on the request and ignores it.
+        extra_headers: { tq_sent_at: NOW / 1_000 },
       });
       expect(message('add').handled).toBe('now');
       expect(message('add').pool).toEqual({ timeout: null, soft_timeout: null, correlation_id: ID.add, failed: false });
@@ -494,7 +495,7 @@ describe.skipIf(missing !== undefined)('Python Celery 5.2 reads what tq writes',
     });
 
     it('extra tq_ headers travel untouched and show on self.request; priority reaches delivery_info', () => {
-      const expected = { tq_trace: 'trace-1', tq_attempt: { n: 2, tags: ['a', 'b'] } };
+      const expected = { tq_trace: 'trace-1', tq_attempt: { n: 2, tags: ['a', 'b'] }, tq_sent_at: NOW / 1_000 };
       expect(request('tq-headers').extra_headers).toEqual(expected);
       expect(request('tq-headers').priority).toBe(7);
       expect(taskRequest('tq-headers').tq_headers).toEqual(expected);

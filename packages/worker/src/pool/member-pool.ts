@@ -86,6 +86,16 @@ export class MemberPool implements TaskPool, ResizablePool {
     return this.max;
   }
 
+  occupancy(): { busy: number; idle: number } {
+    let busy = 0;
+    let idle = 0;
+    for (const member of this.members) {
+      if (member.state === 'busy') busy++;
+      else if (member.state === 'idle') idle++;
+    }
+    return { busy, idle };
+  }
+
   get limits(): PoolLimits {
     return { max: this.max, min: this.min, autoscale: this.options.autoscale };
   }

@@ -57,6 +57,8 @@ export interface TaskPool {
   run(job: PoolJob, hooks: PoolHooks): Promise<RunOutcome>;
   /** Warm shutdown: end the tasks still waiting for a member unstarted ('returned'), so they go back to the broker. */
   handBack?(): void;
+  /** Members running a task and members free, for pools with members (metrics, inspect stats). */
+  occupancy?(): { busy: number; idle: number };
   /** Stop members; running tasks are abandoned. */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { prepareApp } from '../prepare-app.js';
 import { integer, list, positive } from '../parse.js';
 import { autoscale, poolOptions, type PoolFlags } from '../pool-flags.js';
 import { startEmbeddedBeat } from './beat-command.js';
+import { loadMetrics } from '../load-metrics.js';
 
 export function workerCommand(version: string): Command {
   return new Command('worker')
@@ -26,10 +27,12 @@ export function workerCommand(version: string): Command {
     .option('--without-control', 'answer no remote control (tq/celery inspect and control) and send no events')
     .option('--shutdown-timeout <ms>', 'warm shutdown waits this long for running tasks', integer, 30_000)
     .addOption(new Option('-l, --loglevel <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
+    .option('--metrics-port <port>', 'serve Prometheus metrics on /metrics and health probes on /healthz, /readyz (needs prom-client)', integer)
+    .option('--metrics-host <address>', 'address for --metrics-port', '0.0.0.0')
     .option('-B, --beat', 'also run the beat scheduler in this process (needs @tq/beat)')
     .option('--beat-store <url>', 'beat store for --beat: redis://…, postgres://… or memory:// (default: TQ_BEAT_STORE, then the app beat\'s store)')
     .option('--beat-schedule <file>', 'JSON schedule file for --beat')
-    .action(async (flags: { app: string; queues?: string[]; concurrency: number; prefetch?: number; broker?: string; backend?: string; hostname?: string; shutdownTimeout: number; loglevel: 'info'; events?: boolean; withoutHeartbeat?: boolean; withoutControl?: boolean; beat?: boolean; beatStore?: string; beatSchedule?: string } & PoolFlags) => {
+    .action(async (flags: { app: string; queues?: string[]; concurrency: number; prefetch?: number; broker?: string; backend?: string; hostname?: string; shutdownTimeout: number; loglevel: 'info'; events?: boolean; withoutHeartbeat?: boolean; withoutControl?: boolean; beat?: boolean; beatStore?: string; beatSchedule?: string; metricsPort?: number; metricsHost: string } & PoolFlags) => {
       const app = await prepareApp(flags);
       const worker = new Worker(app, {
         queues: flags.queues,
@@ -44,13 +47,15 @@ export function workerCommand(version: string): Command {
         ...poolOptions(flags),
       });
       process.stderr.write(`${banner(worker, version, flags.events === true && flags.withoutControl !== true)}\n`);
+      const metrics = flags.metricsPort === undefined ? undefined : await (await loadMetrics('--metrics-port')).serveWorkerMetrics(worker, { port: flags.metricsPort, host: flags.metricsHost });
+      if (metrics !== undefined) process.stderr.write(`metrics: ${metrics.server.url}/metrics (probes: /healthz, /readyz)\n`);
       const beat = flags.beat === true ? await startEmbeddedBeat(app, { app: flags.app, store: flags.beatStore, schedule: flags.beatSchedule }) : undefined;
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals): void => {
         signals++;
         if (signals === 1) {
           process.stderr.write(`\n${signal}: warm shutdown (finishing running tasks; ${signal} again for cold shutdown)\n`);
-          void Promise.resolve(beat?.stop()).then(() => worker.stop()).then(() => app.close()).then(() => process.exit(0));
+          void Promise.resolve(beat?.stop()).then(() => worker.stop()).then(() => metrics?.close()).then(() => app.close()).then(() => process.exit(0));
         } else {
           process.stderr.write(`\n${signal}: cold shutdown\n`);
           void worker.stop({ cold: true, timeoutMs: 0 }).finally(() => process.exit(1));
