@@ -80,7 +80,7 @@ export class DeliveryProcessor {
       await this.deadLetter(delivery, error, 'TQ_MALFORMED_MESSAGE');
       return;
     }
-    const base = { id: invocation.id, name: invocation.task, queue: delivery.queue };
+    const base = { id: invocation.id, name: invocation.task, queue: delivery.queue, request: requestFields(invocation) };
     const task = app.tasks.get(invocation.task) ?? this.builtins.get(invocation.task);
     if (task === undefined) {
       // Record the failure too, so a caller waiting on the result learns why instead of hanging.
@@ -89,7 +89,7 @@ export class DeliveryProcessor {
       await this.deadLetter(delivery, unknownTask, unknownTask.code);
       return;
     }
-    this.deps.emit('task-received', { ...base, request: requestFields(invocation) });
+    this.deps.emit('task-received', base);
     logger.debug({ task: invocation.task, id: invocation.id }, 'task received');
 
     const now = app.clock.now();
@@ -126,7 +126,7 @@ export class DeliveryProcessor {
 
   /** Record REVOKED without running (expired, or revoked by remote control), and settle the message. */
   private async revokeUnstarted(delivery: Delivery, task: AnyTask, invocation: TaskInvocation, reason: string): Promise<void> {
-    const base = { id: invocation.id, name: task.name, queue: delivery.queue };
+    const base = { id: invocation.id, name: task.name, queue: delivery.queue, request: requestFields(invocation) };
     await this.storeRevoked(task, invocation, reason);
     await delivery.ack();
     this.deps.emit('task-revoked', { ...base, reason });
@@ -161,7 +161,7 @@ export class DeliveryProcessor {
 
   private async run(delivery: Delivery, task: AnyTask, invocation: TaskInvocation): Promise<void> {
     const { app, logger } = this.deps;
-    const base = { id: invocation.id, name: task.name, queue: delivery.queue };
+    const base = { id: invocation.id, name: task.name, queue: delivery.queue, request: requestFields(invocation) };
     const acksLate = task.options.acksLate ?? false;
     // A chord header member always stores its result: the member completing the chord reads them all.
     const storeResults = invocation.embed.chord !== null || (!invocation.ignoreResult && !(task.options.ignoreResult ?? false));
@@ -248,7 +248,7 @@ export class DeliveryProcessor {
     children: string[],
   ): Promise<'ack' | 'settled' | 'unrecorded'> {
     const { app, logger } = this.deps;
-    const base = { id: invocation.id, name: task.name, queue: delivery.queue };
+    const base = { id: invocation.id, name: task.name, queue: delivery.queue, request: requestFields(invocation) };
     const extended = this.extendedFields(task, invocation, delivery);
     switch (decision.kind) {
       case 'succeed': {

@@ -4,6 +4,8 @@ export interface TaskEventBase {
   id: string;
   name: string;
   queue: string;
+  /** The call: arguments, retries, workflow ids (every task event the worker emits carries it). */
+  request?: TaskRequestFields;
 }
 
 /** What a task's message says about the call, for monitors (Celery's task-received fields). */
@@ -23,7 +25,7 @@ export interface TaskRequestFields {
 
 /** What a Worker emits, for progress displays, metrics and tests. */
 export interface WorkerEvents {
-  'task-received': [TaskEventBase & { request?: TaskRequestFields }];
+  'task-received': [TaskEventBase];
   /** `waitMs`: how long it waited since it was sent or became due (eta), when the producer stamped its send time (tq does, Celery does not). */
   'task-started': [TaskEventBase & { waitMs?: number }];
   'task-succeeded': [TaskEventBase & { result: unknown; runtimeMs: number }];

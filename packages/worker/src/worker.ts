@@ -1,7 +1,6 @@
-import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { ConfigurationError, TaskRevokedError, TqError, toMilliseconds, type App, type ConnectionChange, type Consumer, type Delivery } from '@tq/core';
+import { ConfigurationError, Hooks, TaskRevokedError, TqError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
 import { createLogger } from './logger.js';
 import { warnAboutAckTimeout } from './ack-timeout-check.js';
 import { poolLimits, resizePool } from './control/pool-resize.js';
@@ -13,6 +12,9 @@ import { DeliveryProcessor, type RevokeControl } from './process-delivery.js';
 import { createPool } from './pool/create-pool.js';
 import type { TaskPool } from './pool/task-pool.js';
 import { RateLimiter } from './rate-limiter.js';
+import { SafeEmitter } from './safe-emitter.js';
+import { runHooksFromEvents } from './worker-hooks.js';
+import { reportConnectionChange } from './broker-outage-report.js';
 import type { WorkerEvents } from './worker-events.js';
 import type { WorkerOptions } from './worker-options.js';
 
@@ -35,7 +37,7 @@ export interface WorkerStats {
  * `prefetch` unacked deliveries. Warm stop: stop receiving, return what has not started, let running
  * tasks finish up to the shutdown timeout. Cold stop: abort running tasks and return what is unsettled.
  */
-export class Worker extends EventEmitter<WorkerEvents> {
+export class Worker extends SafeEmitter<WorkerEvents> {
   private consumedQueues: string[];
   /** Tasks at once when the pool was built: its members (autoscale: its maximum). */
   private readonly initialConcurrency: number;
@@ -66,6 +68,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private active = 0;
   private stopping: Promise<void> | undefined;
   private currentState: WorkerState = 'idle';
+  /** This worker's own hooks (Celery's signals); the app's (`app.hooks`) run too. */
+  readonly hooks = new Hooks((hook, error) => this.hookFailed(hook, error));
   readonly stats: WorkerStats = { received: 0, succeeded: 0, failed: 0, retried: 0, rejected: 0, active: 0, buffered: 0, rateLimited: 0 };
 
   constructor(
@@ -119,6 +123,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.buffered.unshift(delivery);
       this.pump();
     });
+    // The app's task hooks run here, so their failures belong in this worker's log.
+    app.hooks.setErrorHandler((hook, error) => this.hookFailed(hook, error));
+    runHooksFromEvents(this, [app.hooks, this.hooks]);
     this.on('task-received', () => this.stats.received++);
     this.on('task-succeeded', () => this.stats.succeeded++);
     this.on('task-failed', () => this.stats.failed++);
@@ -138,6 +145,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   get state(): WorkerState {
     return this.currentState;
+  }
+
+  private hookFailed(hook: string, error: unknown): void {
+    this.logger.error({ err: error, hook }, `a ${hook} hook failed; the worker goes on`);
+    this.emit('worker-error', { error, context: `a ${hook} hook` });
+  }
+
+  /** A faulty listener is the user's bug, not the task's: log it, tell worker-error listeners, go on. */
+  protected listenerFailed(event: string, error: unknown): void {
+    this.logger.error({ err: error, event }, `a ${event} listener threw; the worker goes on`);
+    if (event !== 'worker-error') this.emit('worker-error', { error, context: `a ${event} listener` });
   }
 
   /** Connect and start consuming. */
@@ -170,7 +188,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.emit('worker-error', { error, context: 'consumer' });
         this.logger.warn({ err: error }, 'consumer error (recovering)');
       },
-      onConnectionChange: (change) => this.connectionChanged(change),
+      onConnectionChange: (change) => reportConnectionChange(change, this.logger, this),
     });
   }
 
@@ -266,23 +284,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const remaining = previous?.queues.filter((name) => name !== queue) ?? [];
     this.consumer = remaining.length > 0 ? await this.consume(remaining) : undefined;
     await previous?.cancel({ deadlineMs: this.shutdownTimeoutMs });
-  }
-
-  /** A broker outage is an operator's business: say when it starts, each retry, and when it ends. */
-  private connectionChanged(change: ConnectionChange): void {
-    switch (change.state) {
-      case 'lost':
-        this.logger.warn({ err: change.cause }, `broker connection lost: ${change.cause.message}; reconnecting`);
-        this.emit('broker-disconnected', { cause: change.cause, at: change.at });
-        return;
-      case 'retrying':
-        this.logger.debug({ attempt: change.attempt, delayMs: change.delayMs, err: change.cause }, `broker reconnect attempt ${change.attempt} in ${change.delayMs}ms`);
-        return;
-      case 'restored':
-        this.logger.info({ outageMs: change.outageMs }, `broker connection restored after ${change.outageMs}ms`);
-        this.emit('broker-reconnected', { outageMs: change.outageMs });
-        return;
-    }
   }
 
   /** Resolves when nothing is running, buffered or waiting for a rate-limit token in this worker. */

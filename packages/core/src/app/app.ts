@@ -24,6 +24,7 @@ import { TaskRegistry } from './task-registry.js';
 import { createRouter } from './task-routes.js';
 import type { ApplyOptions, ArgsSchema, TaskOptions } from './task-options.js';
 import { currentTask } from './current-task.js';
+import { Hooks, type PublishHookInfo } from './hooks.js';
 import { GroupResult } from '../canvas/group-result.js';
 
 /** Takes over sending from the broker; see App.setDispatcher. */
@@ -41,6 +42,8 @@ function seconds(duration: Duration | undefined, what: string): number | null {
 export class App implements TaskSender {
   readonly tasks = new TaskRegistry();
   readonly serializers = new SerializerRegistry();
+  /** Celery's signals, typed: `app.hooks.on('task-failure', ...)`. A failing hook is reported, never fails the send or the task. */
+  readonly hooks = new Hooks();
   readonly defaultQueue: string;
   readonly clock: Clock;
   readonly generateId: IdGenerator;
@@ -200,11 +203,14 @@ export class App implements TaskSender {
    */
   async publishInvocation(invocation: TaskInvocation, queue: string, options: { republish?: boolean } = {}): Promise<void> {
     if (this.dispatcher !== undefined) return this.dispatcher(invocation, queue);
+    const hooked = this.hooks.has('before-publish') || this.hooks.has('after-publish') ? publishHookInfo(invocation, queue, options.republish === true) : undefined;
+    if (hooked !== undefined) await this.hooks.run('before-publish', hooked);
     const publishOptions: PublishOptions = { queue };
     if (invocation.priority !== null && options.republish !== true) publishOptions.priority = invocation.priority;
     if (invocation.eta !== null && invocation.eta > this.clock.now()) publishOptions.deliverAt = invocation.eta;
     const message = encodeTaskMessage(invocation, this.serializer);
     await this.broker.publish(message, publishOptions);
+    if (hooked !== undefined) await this.hooks.run('after-publish', hooked);
     if (this.options.sendSentEvents === true && options.republish !== true) (this.sentEvents ??= new TaskSentEvents(() => this.broker)).emit(invocation, message, queue);
   }
 
@@ -231,6 +237,11 @@ export class App implements TaskSender {
 }
 
 /** Create an app: `createApp({ broker: 'redis://127.0.0.1:6379', backend: 'redis://127.0.0.1:6379/1' })`. */
+function publishHookInfo(invocation: TaskInvocation, queue: string, republish: boolean): PublishHookInfo {
+  const { id, task, args, kwargs, retries, rootId, parentId, eta } = invocation;
+  return { id, task, args, kwargs, queue, headers: invocation.extraHeaders, retries, rootId, parentId, eta, republish };
+}
+
 export function createApp(options: AppOptions = {}): App {
   return new App(options);
 }
