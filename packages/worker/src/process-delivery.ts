@@ -383,7 +383,7 @@ function errorText(error: unknown): string {
 
 function requestFields(invocation: TaskInvocation): TaskRequestFields {
   const { args, kwargs, argsrepr, kwargsrepr, retries, rootId, parentId, eta, expires } = invocation;
-  return { args, kwargs, argsrepr, kwargsrepr, retries, rootId, parentId, eta, expires };
+  return { args, kwargs, argsrepr, kwargsrepr, retries, rootId, parentId, eta, expires, headers: invocation.extraHeaders };
 }
 
 /** One run's controllers: kept in the worker's set of all runs and under the run's task id. */

@@ -1,4 +1,4 @@
-import type { DeadLetterReason } from '@tq/core';
+import type { DeadLetterReason, MessageHeaders } from '@tq/core';
 
 export interface TaskEventBase {
   id: string;
@@ -21,6 +21,8 @@ export interface TaskRequestFields {
   /** Epoch ms, or null. */
   eta: number | null;
   expires: number | null;
+  /** The message's headers beyond Celery's own (a trace context, tq_sent_at, a caller's). */
+  headers?: MessageHeaders;
 }
 
 /** What a Worker emits, for progress displays, metrics and tests. */

@@ -23,6 +23,7 @@ export function runHooksFromEvents(worker: Worker, hookSets: ReadonlyArray<Hooks
     retries: event.request?.retries ?? 0,
     rootId: event.request?.rootId ?? event.id,
     parentId: event.request?.parentId ?? null,
+    headers: event.request?.headers ?? {},
     hostname: worker.hostname,
   });
   worker.on('task-started', (event) => {

@@ -31,6 +31,8 @@ export interface TaskHookInfo {
   retries: number;
   rootId: string;
   parentId: string | null;
+  /** The message's headers beyond Celery's own (read a trace context from here). */
+  headers: Readonly<MessageHeaders>;
   hostname: string;
 }
 

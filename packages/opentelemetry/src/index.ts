@@ -1,0 +1,1 @@
+export { instrumentTracing, type Tracing, type TracingOptions } from './instrument.js';
