@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { propagation, SpanKind } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SpanKind } from '@opentelemetry/api';
 import { createApp } from '@tq/core';
 import { createRedisBroker } from '@tq/broker-redis';
 import { instrumentTracing } from '@tq/opentelemetry';
@@ -10,6 +8,8 @@ import { requireServer, waitUntil } from '@tq/testing';
 import { Worker } from '@tq/worker';
 import { REDIS_URL, pingRedis } from './support/shared-servers.js';
 import { deleteCeleryRedisQueues, probePythonCelery, runPythonJson } from './support/python-celery.js';
+// The SDK test setup lives with the package (its devDependencies resolve from there).
+import { useInMemoryTracing } from '../../../packages/opentelemetry/test/in-memory-tracing.js';
 
 /**
  * Issue 16: a trace crosses languages. Python Celery 5.2 sends a task with the W3C trace context in
@@ -18,10 +18,7 @@ import { deleteCeleryRedisQueues, probePythonCelery, runPythonJson } from './sup
  */
 const redisUp = await requireServer('Redis 127.0.0.1:6379', () => pingRedis(REDIS_URL));
 const pythonUp = await requireServer('Python Celery 5.2 (python3-celery, python3-redis)', async () => probePythonCelery('redis'));
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-beforeAll(() => void propagation.setGlobalPropagator(new W3CTraceContextPropagator()));
-afterAll(() => propagation.disable());
+const { exporter, provider } = useInMemoryTracing();
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

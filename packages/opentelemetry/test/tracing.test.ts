@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { chain, createApp, type App } from '@tq/core';
 import { createMemoryBackend, createMemoryBroker } from '@tq/core/memory';
 import { Worker } from '@tq/worker';
 import { instrumentTracing, type Tracing } from '../src/index.js';
+import { useInMemoryTracing } from './in-memory-tracing.js';
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-beforeAll(() => void propagation.setGlobalPropagator(new W3CTraceContextPropagator()));
-afterAll(() => propagation.disable());
+const { exporter, provider } = useInMemoryTracing();
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
