@@ -23,7 +23,9 @@ import { AsyncPool } from './pool/async-pool.js';
 import { NotStartedError } from './pool/pool-errors.js';
 import type { ContextData, TaskPool } from './pool/task-pool.js';
 import { decide, failureUpdate, retryInvocation, type Decision } from './task-outcome.js';
-import type { TaskRequestFields, WorkerEvents } from './worker-events.js';
+import type { TaskEventBase, WorkerEvents } from './worker-events.js';
+import { eventBase } from './task-event-base.js';
+import { TaskRunning } from './task-running.js';
 
 export interface ProcessorDeps {
   app: App;
@@ -80,7 +82,8 @@ export class DeliveryProcessor {
       await this.deadLetter(delivery, error, 'TQ_MALFORMED_MESSAGE');
       return;
     }
-    const base = { id: invocation.id, name: invocation.task, queue: delivery.queue, request: requestFields(invocation) };
+    // Built once per delivery: every task event of this run shares it.
+    const base = eventBase(invocation, delivery.queue);
     const task = app.tasks.get(invocation.task) ?? this.builtins.get(invocation.task);
     if (task === undefined) {
       // Record the failure too, so a caller waiting on the result learns why instead of hanging.
@@ -102,11 +105,11 @@ export class DeliveryProcessor {
       return;
     }
     if (invocation.expires !== null && invocation.expires <= now) {
-      await this.revokeUnstarted(delivery, task, invocation, `expired at ${new Date(invocation.expires).toISOString()} before it started`);
+      await this.revokeUnstarted(delivery, task, invocation, base, `expired at ${new Date(invocation.expires).toISOString()} before it started`);
       return;
     }
     if (this.deps.revokes?.isRevoked(invocation.id) === true) {
-      await this.revokeUnstarted(delivery, task, invocation, 'revoked before it started');
+      await this.revokeUnstarted(delivery, task, invocation, base, 'revoked before it started');
       return;
     }
     if (await this.isRepeatSend(invocation, task)) {
@@ -115,7 +118,7 @@ export class DeliveryProcessor {
       logger.info({ task: task.name, id: invocation.id }, 'repeat send of a run-once call (chord body) dropped');
       return;
     }
-    await this.run(delivery, task, invocation);
+    await this.run(delivery, task, invocation, base);
   }
 
   /** The set a pool registers the run's controller in; with remote control, it is also found by task id (revoke --terminate). */
@@ -125,8 +128,7 @@ export class DeliveryProcessor {
   }
 
   /** Record REVOKED without running (expired, or revoked by remote control), and settle the message. */
-  private async revokeUnstarted(delivery: Delivery, task: AnyTask, invocation: TaskInvocation, reason: string): Promise<void> {
-    const base = { id: invocation.id, name: task.name, queue: delivery.queue, request: requestFields(invocation) };
+  private async revokeUnstarted(delivery: Delivery, task: AnyTask, invocation: TaskInvocation, base: TaskEventBase, reason: string): Promise<void> {
     await this.storeRevoked(task, invocation, reason);
     await delivery.ack();
     this.deps.emit('task-revoked', { ...base, reason });
@@ -159,9 +161,8 @@ export class DeliveryProcessor {
     return (await backend.get(invocation.id)).status === TaskState.SUCCESS;
   }
 
-  private async run(delivery: Delivery, task: AnyTask, invocation: TaskInvocation): Promise<void> {
+  private async run(delivery: Delivery, task: AnyTask, invocation: TaskInvocation, base: TaskEventBase): Promise<void> {
     const { app, logger } = this.deps;
-    const base = { id: invocation.id, name: task.name, queue: delivery.queue, request: requestFields(invocation) };
     const acksLate = task.options.acksLate ?? false;
     // A chord header member always stores its result: the member completing the chord reads them all.
     const storeResults = invocation.embed.chord !== null || (!invocation.ignoreResult && !(task.options.ignoreResult ?? false));
@@ -209,7 +210,7 @@ export class DeliveryProcessor {
       },
     );
     if (!outcome.ok && outcome.error instanceof NotStartedError) {
-      if (outcome.error.reason === 'revoked') await this.revokeUnstarted(delivery, task, invocation, 'revoked before it started');
+      if (outcome.error.reason === 'revoked') await this.revokeUnstarted(delivery, task, invocation, base, 'revoked before it started');
       else await delivery.nack({ requeue: true });
       return;
     }
@@ -227,7 +228,7 @@ export class DeliveryProcessor {
     }
 
     const decision = decide(app, task, invocation, outcome);
-    const settlement = await this.settle(decision, delivery, task, invocation, storeResults, runtimeMs, current.children);
+    const settlement = await this.settle(decision, delivery, task, invocation, base, storeResults, runtimeMs, current.children);
     // An early ack that failed throws here, after the task ran: the worker then requeues the
     // message (at-least-once), as it does for any broker failure mid-task.
     await Promise.all([ackSent, startedStored]);
@@ -243,12 +244,12 @@ export class DeliveryProcessor {
     delivery: Delivery,
     task: AnyTask,
     invocation: TaskInvocation,
+    base: TaskEventBase,
     storeResults: boolean,
     runtimeMs: number,
     children: string[],
   ): Promise<'ack' | 'settled' | 'unrecorded'> {
     const { app, logger } = this.deps;
-    const base = { id: invocation.id, name: task.name, queue: delivery.queue, request: requestFields(invocation) };
     const extended = this.extendedFields(task, invocation, delivery);
     switch (decision.kind) {
       case 'succeed': {
@@ -294,7 +295,7 @@ export class DeliveryProcessor {
           await this.canvas.replace(invocation, decision.canvas);
         } catch (error) {
           if (!isCanvasInputError(error)) throw error;
-          return this.settle({ kind: 'fail', error }, delivery, task, invocation, storeResults, runtimeMs, children);
+          return this.settle({ kind: 'fail', error }, delivery, task, invocation, base, storeResults, runtimeMs, children);
         }
         this.deps.emit('task-replaced', base);
         logger.info({ task: task.name, id: invocation.id }, 'task replaced by a canvas');
@@ -379,32 +380,4 @@ function isCanvasInputError(error: unknown): boolean {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function requestFields(invocation: TaskInvocation): TaskRequestFields {
-  const { args, kwargs, argsrepr, kwargsrepr, retries, rootId, parentId, eta, expires } = invocation;
-  return { args, kwargs, argsrepr, kwargsrepr, retries, rootId, parentId, eta, expires, headers: invocation.extraHeaders };
-}
-
-/** One run's controllers: kept in the worker's set of all runs and under the run's task id. */
-class TaskRunning extends Set<Abortable> {
-  constructor(
-    private readonly all: Set<Abortable>,
-    private readonly byId: Map<string, Abortable>,
-    private readonly id: string,
-  ) {
-    super();
-  }
-
-  override add(abortable: Abortable): this {
-    this.all.add(abortable);
-    this.byId.set(this.id, abortable);
-    return super.add(abortable);
-  }
-
-  override delete(abortable: Abortable): boolean {
-    this.all.delete(abortable);
-    if (this.byId.get(this.id) === abortable) this.byId.delete(this.id);
-    return super.delete(abortable);
-  }
 }

@@ -13,7 +13,8 @@ export function runHooksFromEvents(worker: Worker, hookSets: ReadonlyArray<Hooks
     // HookArgs<AppHookMap, K> is AppHookMap[K]; the compiler cannot see it through the generic.
     for (const hooks of hookSets) if (hooks.has(name)) (hooks.emit as (hook: K, ...values: AppHookMap[K]) => void).call(hooks, name, ...args);
   };
-  const wanted = (...names: Array<keyof AppHookMap>): boolean => hookSets.some((hooks) => names.some((name) => hooks.has(name)));
+  // Checked per task event: no hook registered means no info object built.
+  const wanted = (name: keyof AppHookMap, orName?: keyof AppHookMap): boolean => hookSets.some((hooks) => hooks.has(name) || (orName !== undefined && hooks.has(orName)));
   const info = (event: TaskEventBase): TaskHookInfo => ({
     id: event.id,
     task: event.name,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { ConfigurationError, Hooks, TaskRevokedError, TqError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
+import { ConfigurationError, Hooks, TaskRevokedError, toMilliseconds, type App, type Consumer, type Delivery } from '@tq/core';
 import { createLogger } from './logger.js';
 import { warnAboutAckTimeout } from './ack-timeout-check.js';
 import { poolLimits, resizePool } from './control/pool-resize.js';
@@ -15,6 +15,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { SafeEmitter } from './safe-emitter.js';
 import { runHooksFromEvents } from './worker-hooks.js';
 import { reportConnectionChange } from './broker-outage-report.js';
+import { settleFailedDelivery } from './failed-delivery.js';
 import type { WorkerEvents } from './worker-events.js';
 import type { WorkerOptions } from './worker-options.js';
 
@@ -353,7 +354,7 @@ export class Worker extends SafeEmitter<WorkerEvents> {
       this.active++;
       void this.processor
         .process(delivery)
-        .catch((error: unknown) => this.failedDelivery(delivery, error))
+        .catch((error: unknown) => settleFailedDelivery(delivery, error, this.logger, this))
         .finally(() => {
           this.active--;
           this.pump();
@@ -361,30 +362,6 @@ export class Worker extends SafeEmitter<WorkerEvents> {
         });
     }
     this.refreshGauges();
-  }
-
-  /**
-   * A delivery whose processing threw. A broker or backend failure (retryable, or not a tq error) gives
-   * the message back rather than lose it; an error that would repeat on every delivery (a message the
-   * broker refuses to re-publish, a value that cannot be encoded) dead-letters it with the reason
-   * instead of requeueing it in a loop.
-   */
-  private async failedDelivery(delivery: Delivery, error: unknown): Promise<void> {
-    this.emit('worker-error', { error, context: 'processing a delivery' });
-    if (isDeterministic(error)) {
-      const reason = { code: error.code, message: error.message };
-      this.logger.error({ err: error, queue: delivery.queue }, `delivery failed with an error that would repeat; dead-lettering it: ${error.message}`);
-      try {
-        await delivery.reject(reason);
-        this.emit('message-rejected', { queue: delivery.queue, reason, requeued: false });
-        return;
-      } catch (rejectError) {
-        this.logger.error({ err: rejectError, queue: delivery.queue }, 'could not dead-letter the delivery; requeueing it');
-      }
-    } else {
-      this.logger.error({ err: error, queue: delivery.queue }, 'delivery failed; requeueing');
-    }
-    await delivery.nack({ requeue: true }).catch(() => undefined);
   }
 
   private refreshGauges(): void {
@@ -402,13 +379,6 @@ export class Worker extends SafeEmitter<WorkerEvents> {
     if (!this.isIdle()) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
-}
-
-/** Codes of errors that repeat on every delivery of the same message, whatever the broker's state. */
-const DETERMINISTIC_CODES = new Set(['TQ_UNSUPPORTED', 'TQ_CONFIGURATION', 'TQ_SERIALIZATION', 'TQ_PAYLOAD_TOO_LARGE', 'TQ_MALFORMED_MESSAGE', 'TQ_INVALID_CANVAS']);
-
-function isDeterministic(error: unknown): error is TqError {
-  return TqError.isInstance(error) && !error.retryable && DETERMINISTIC_CODES.has(error.code);
 }
 
 /** Create a worker for an app: `await createWorker(app, { concurrency: 16 }).start()`. */

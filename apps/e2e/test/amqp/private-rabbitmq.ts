@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 import { freePort, waitForServer } from '../support/private-servers.js';
 import { pingRabbitMq } from '../support/shared-servers.js';
 
@@ -43,6 +44,18 @@ function asRabbitmq(command: string): ReturnType<typeof spawnSync> {
 
 function waitForAmqp(url: string, timeoutMs: number): Promise<void> {
   return waitForServer(() => pingRabbitMq(url), timeoutMs, 100);
+}
+
+/** A TLS handshake with the node's TLS listener: it opens after the plain one, so that one answering proves nothing. */
+function tlsHandshake(port: number, caPem: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTls({ host: 'localhost', port, ca: [caPem], servername: 'localhost' }, () => {
+      socket.end();
+      resolve();
+    });
+    socket.setTimeout(2_000, () => socket.destroy(new Error(`TLS handshake with port ${port} timed out`)));
+    socket.once('error', reject);
+  });
 }
 
 /** A CA and a server certificate for localhost signed by it, written into `dir`. */
@@ -113,23 +126,28 @@ export async function startPrivateRabbitMq(options: PrivateRabbitMqOptions = {})
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
+  const caPem = options.tls === true ? readFileSync(join(dir, 'ca.pem'), 'utf8') : undefined;
+  const waitForListeners = async (): Promise<void> => {
     await waitForAmqp(url, 60_000);
+    if (caPem !== undefined) await waitForServer(() => tlsHandshake(tlsPort, caPem), 30_000, 100);
+  };
+  try {
+    await waitForListeners();
   } catch (error) {
     await destroy();
     throw error;
   }
-  const tlsUrl = options.tls === true ? `amqps://guest:guest@localhost:${tlsPort}/` : undefined;
+  const tlsUrl = caPem !== undefined ? `amqps://guest:guest@localhost:${tlsPort}/` : undefined;
   return {
     url,
     tlsUrl,
-    caPem: options.tls === true ? readFileSync(join(dir, 'ca.pem'), 'utf8') : undefined,
+    caPem,
     node,
     ctl,
     stopApp: async () => void ctl('stop_app'),
     startApp: async () => {
       ctl('start_app');
-      await waitForAmqp(url, 60_000);
+      await waitForListeners();
     },
     destroy,
   };

@@ -19,7 +19,8 @@ export interface WorkerHealthOptions {
  * Whether a worker is worth keeping in service, for a Kubernetes readiness probe (`/readyz`): it
  * has started consuming and is not stopping; its broker connection is up (a consumer whose
  * connection never came back is the stall Celery and BullMQ users report after reconnects); and it
- * is not in a reconnect storm. Liveness (`/healthz`) is the process answering at all.
+ * is not in a reconnect storm. Liveness (`/healthz`) is the process answering at all. Create it
+ * before `worker.start()`: it learns that the worker consumes from the worker-ready event.
  */
 export class WorkerHealth {
   private started = false;
@@ -52,11 +53,6 @@ export class WorkerHealth {
       worker.off('broker-disconnected', onDisconnected);
       worker.off('broker-reconnected', onReconnected);
     };
-  }
-
-  /** For a worker that was already consuming when this was attached. */
-  markStarted(): void {
-    this.started = true;
   }
 
   readiness(): Readiness {
