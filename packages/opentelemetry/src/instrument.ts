@@ -31,7 +31,9 @@ const headerGetter: TextMapGetter<Readonly<MessageHeaders>> = {
  * also puts and reads it, so a trace crosses between Python and Node. In a worker of this app: a
  * CONSUMER span per run, child of the producer span, ended with the outcome. A call sent by a
  * running task — or the next step of a chain, sent as the step succeeds — is a child of that run's
- * span, so a chain is one trace.
+ * span, so a chain is one trace. Inside a task body run on the worker's event loop, that span is the
+ * active one (through `app.taskScopes`): spans the body starts, and calls it makes to instrumented
+ * libraries, are its children — with a context manager registered, as every SDK setup does.
  */
 export function instrumentTracing(app: App, options: TracingOptions = {}): Tracing {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(options.tracerName ?? '@tq/opentelemetry');
@@ -49,6 +51,10 @@ export function instrumentTracing(app: App, options: TracingOptions = {}): Traci
   };
 
   const offs = [
+    app.taskScopes.use((task, run) => {
+      const span = running.get(task.id);
+      return span === undefined ? run() : context.with(trace.setSpan(context.active(), span), run);
+    }),
     app.hooks.on('before-publish', (call) => {
       const span = tracer.startSpan(`publish ${call.queue}`, { kind: SpanKind.PRODUCER, attributes: producerAttributes(call) }, parentOf(call));
       producing.set(call.id, span);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { chain, createApp, type App } from '@tq/core';
 import { createMemoryBackend, createMemoryBroker } from '@tq/core/memory';
@@ -99,6 +99,35 @@ describe('OpenTelemetry tracing through app hooks', () => {
     expect(boomRun.status).toEqual({ code: SpanStatusCode.ERROR, message: 'out of range' });
     expect(boomRun.events.map((event) => [event.name, event.attributes?.['exception.type']])).toEqual([['exception', 'RangeError']]);
     expect(boomRun.attributes['tq.task.state']).toBe('FAILURE');
+  });
+
+  it("inside the task body the run's span is the active one: spans the body starts, across awaits, are its children", async () => {
+    const { app, worker } = tracedApp();
+    const tracer = provider.getTracer('report-code');
+    const seenActive: Array<string | undefined> = [];
+    const report = app.task('tasks.report', async () => {
+      seenActive.push(trace.getActiveSpan()?.spanContext().spanId);
+      await tracer.startActiveSpan('query rows', async (span) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        span.end();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      tracer.startSpan('render pdf').end();
+      return 'done';
+    });
+    await worker.start();
+    expect(await (await report.delay()).get({ timeout: 2_000 })).toBe('done');
+    await waitForSpans(4);
+
+    const [run] = spansOf(SpanKind.CONSUMER);
+    const inner = spansOf(SpanKind.INTERNAL);
+    expect(seenActive).toEqual([run!.spanContext().spanId]);
+    expect(inner.map((span) => [span.name, parentOf(span), span.spanContext().traceId])).toEqual([
+      ['query rows', run!.spanContext().spanId, run!.spanContext().traceId],
+      ['render pdf', run!.spanContext().spanId, run!.spanContext().traceId],
+    ]);
+    // Outside the task nothing is active: the scope ends with the body.
+    expect(trace.getActiveSpan()).toBeUndefined();
   });
 
   it('continues a trace context a caller passes in the headers when no span surrounds the send', async () => {

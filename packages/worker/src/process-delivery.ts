@@ -207,6 +207,7 @@ export class DeliveryProcessor {
         publish: (call, queue) => app.publishInvocation(call, queue),
         updateState: (state, meta) => afterStarted().then(() => this.store(invocation.id, { status: state, result: meta ?? null, name: task.name })).then(() => undefined),
         ...(queued && { started: onStart }),
+        ...(app.taskScopes.size > 0 && { scope: (body: () => unknown) => app.taskScopes.wrap({ id: invocation.id, task: task.name, headers: invocation.extraHeaders }, body) }),
       },
     );
     if (!outcome.ok && outcome.error instanceof NotStartedError) {

@@ -25,6 +25,7 @@ import { createRouter } from './task-routes.js';
 import type { ApplyOptions, ArgsSchema, TaskOptions } from './task-options.js';
 import { currentTask } from './current-task.js';
 import { Hooks, type PublishHookInfo } from './hooks.js';
+import { TaskScopes } from './task-scopes.js';
 import { GroupResult } from '../canvas/group-result.js';
 
 /** Takes over sending from the broker; see App.setDispatcher. */
@@ -44,6 +45,8 @@ export class App implements TaskSender {
   readonly serializers = new SerializerRegistry();
   /** Celery's signals, typed: `app.hooks.on('task-failure', ...)`. A failing hook is reported, never fails the send or the task. */
   readonly hooks = new Hooks();
+  /** What a worker runs task bodies inside (a tracing context): `app.taskScopes.use((task, run) => …)`. */
+  readonly taskScopes = new TaskScopes();
   readonly defaultQueue: string;
   readonly clock: Clock;
   readonly generateId: IdGenerator;

@@ -10,4 +10,5 @@ export { Signature, type SignatureTarget, type SignatureLinks } from './signatur
 export { AsyncResult, errorFromMeta, resultFromTuple, resultTuple, type GetOptions, type BackendSource } from './async-result.js';
 export { createRouter, type TaskRoutes } from './task-routes.js';
 export { toCeleryOptions } from './celery-options.js';
+export { TaskScopes, type TaskScope, type TaskScopeInfo } from './task-scopes.js';
 export { Hooks, type AppHookMap, type HookListener, type HookErrorHandler, type PublishHookInfo, type TaskHookInfo } from './hooks.js';

@@ -42,6 +42,8 @@ export interface PoolHooks {
    * 'returned' (the worker is stopping) end it unstarted with a NotStartedError outcome.
    */
   started?(): 'run' | 'revoked' | 'returned';
+  /** The app's task scopes around the body (`app.taskScopes`), for a pool that runs it in this event loop. */
+  scope?(run: () => unknown): unknown;
 }
 
 /**

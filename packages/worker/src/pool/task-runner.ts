@@ -13,6 +13,7 @@ export interface RunTaskInput {
   updateState(state: string, meta: unknown): Promise<void>;
   current: CurrentTask;
   running: Set<Abortable>;
+  scope?(run: () => unknown): unknown;
 }
 
 /**
@@ -23,15 +24,14 @@ export function runTask(input: RunTaskInput): Promise<RunOutcome> {
   const controller = new LazyAbortController();
   input.running.add(controller);
   const context = taskContext(input.context, controller, input.updateState);
-  // runWithLimits never rejects: one .then, no async wrapper, keeps the async pool's hot path as short as before the seam.
-  return runWithLimits(
-    // A task with an `args` schema checks its arguments where it runs (InvalidArgumentsError, never retried); one without keeps the plain path.
+  // A task with an `args` schema checks its arguments where it runs (InvalidArgumentsError, never retried); one without keeps the plain path.
+  const body =
     input.task.options.args === undefined
       ? () => runAsTask(input.current, () => input.task.run(context, ...taskArguments(input.task, input.args, input.kwargs)))
-      : () => runAsTask(input.current, async () => input.task.run(context, ...(await validatedTaskArguments(input.task, input.args, input.kwargs)))),
-    controller,
-    input.limits,
-  ).then((outcome) => {
+      : () => runAsTask(input.current, async () => input.task.run(context, ...(await validatedTaskArguments(input.task, input.args, input.kwargs))));
+  const { scope } = input;
+  // runWithLimits never rejects: one .then, no async wrapper, keeps the async pool's hot path as short as before the seam.
+  return runWithLimits(scope === undefined ? body : () => scope(body), controller, input.limits).then((outcome) => {
     input.running.delete(controller);
     return outcome;
   });
