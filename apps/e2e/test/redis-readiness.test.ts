@@ -36,7 +36,7 @@ describe.runIf(canRun)('readiness when the broker goes away and comes back (priv
     let succeeded = 0;
     worker.on('task-succeeded', () => succeeded++);
     await worker.start();
-    expect(await readyz(served.server.url)).toEqual({ status: 200, body: { ready: true, checks: { consuming: true, broker: true, reconnects: true } } });
+    expect(await readyz(served.server.url)).toEqual({ status: 200, body: { ready: true, checks: { consuming: true, broker: true, reconnects: true, receiving: true } } });
 
     await redis.stop();
     await waitUntil(async () => (await readyz(served.server.url)).status === 503, 20_000, { intervalMs: 100, description: '/readyz to turn 503' });

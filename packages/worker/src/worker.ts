@@ -144,6 +144,13 @@ export class Worker extends SafeEmitter<WorkerEvents> {
     return this.consumedQueues;
   }
 
+  /** Deliveries received and not yet settled (running, held by a rate limit, waiting for a pool member): at `prefetch` it receives no more. */
+  get unsettledDeliveries(): number {
+    let total = this.consumer?.unsettled ?? 0;
+    for (const consumer of this.addedConsumers.values()) total += consumer.unsettled;
+    return total;
+  }
+
   get state(): WorkerState {
     return this.currentState;
   }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Broker, QueueStats } from '@tq/core';
+import { statsWithin } from './stats-within.js';
 import type { Readiness } from './worker-health.js';
 
 export interface QueueMetricsOptions {
@@ -82,14 +83,4 @@ export function queueMetrics(broker: Broker, queues: readonly string[], options:
       for (const name of names) registry.removeSingleMetric(name);
     },
   };
-}
-
-async function statsWithin(broker: Broker, queue: string, timeoutMs: number): Promise<QueueStats | Error> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Error>((resolve) => (timer = setTimeout(() => resolve(new Error(`stats for ${queue} took longer than ${timeoutMs}ms`)), timeoutMs)));
-  try {
-    return await Promise.race([broker.stats(queue).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulateOutage } from '@tq/core/memory';
+import { simulateConsumerLoss, simulateOutage } from '@tq/core/memory';
 import { serveMetrics, serveWorkerMetrics, queueMetrics, WorkerHealth } from '../../src/metrics/index.js';
 import { testApp, testWorker, waitFor } from '../harness.js';
 import { Registry } from 'prom-client';
@@ -19,10 +19,10 @@ describe('the metrics port: /metrics, /healthz, /readyz', () => {
       expect(await get(`${served.server.url}/healthz`)).toMatchObject({ status: 200, body: 'ok\n' });
       const before = await get(`${served.server.url}/readyz`);
       expect(before.status).toBe(503);
-      expect(JSON.parse(before.body)).toEqual({ ready: false, checks: { consuming: 'worker is idle', broker: true, reconnects: true } });
+      expect(JSON.parse(before.body)).toEqual({ ready: false, checks: { consuming: 'worker is idle', broker: true, reconnects: true, receiving: true } });
 
       await worker.start();
-      expect(JSON.parse((await get(`${served.server.url}/readyz`)).body)).toEqual({ ready: true, checks: { consuming: true, broker: true, reconnects: true } });
+      expect(JSON.parse((await get(`${served.server.url}/readyz`)).body)).toEqual({ ready: true, checks: { consuming: true, broker: true, reconnects: true, receiving: true } });
       await (await add.delay(2, 3)).get({ timeout: 2_000 });
       const metrics = await get(`${served.server.url}/metrics`);
       expect(metrics.status).toBe(200);
@@ -42,11 +42,11 @@ describe('the metrics port: /metrics, /healthz, /readyz', () => {
     const worker = testWorker(app);
     const health = new WorkerHealth(worker);
     await worker.start();
-    expect(health.readiness().ready).toBe(true);
+    expect((await health.readiness()).ready).toBe(true);
     const outage = simulateOutage(app.broker, new Error('ECONNREFUSED 127.0.0.1:6379'));
-    expect(health.readiness()).toEqual({ ready: false, checks: { consuming: true, broker: expect.stringMatching(/^broker connection lost \d+s ago; reconnecting$/), reconnects: true } });
+    expect(await health.readiness()).toEqual({ ready: false, checks: { consuming: true, broker: expect.stringMatching(/^broker connection lost \d+s ago; reconnecting$/), reconnects: true, receiving: true } });
     outage.restore();
-    expect(health.readiness().ready).toBe(true);
+    expect((await health.readiness()).ready).toBe(true);
     health.close();
   });
 
@@ -57,9 +57,67 @@ describe('the metrics port: /metrics, /healthz, /readyz', () => {
     const health = new WorkerHealth(worker, { stormDisconnects: 3, stormWindowMs: 60_000 }, () => now);
     await worker.start();
     for (let i = 0; i < 3; i++) simulateOutage(app.broker).restore();
-    expect(health.readiness()).toEqual({ ready: false, checks: { consuming: true, broker: true, reconnects: '3 broker disconnects in the last 60s (reconnect storm)' } });
+    expect(await health.readiness()).toEqual({ ready: false, checks: { consuming: true, broker: true, reconnects: '3 broker disconnects in the last 60s (reconnect storm)', receiving: true } });
     now += 60_001;
-    expect(health.readiness().ready).toBe(true);
+    expect((await health.readiness()).ready).toBe(true);
+    health.close();
+  });
+
+  it('turns unready when the consumer stalls: room for more, nothing received, messages waiting', async () => {
+    const app = testApp();
+    const add = app.task('tasks.add', (a: number, b: number) => a + b);
+    const worker = testWorker(app);
+    let now = 1_000_000;
+    const health = new WorkerHealth(worker, { stallAfterMs: 30_000 }, () => now);
+    await worker.start();
+    // Idle with nothing waiting: ready however long it lasts.
+    now += 120_000;
+    expect((await health.readiness()).checks.receiving).toBe(true);
+
+    await simulateConsumerLoss(worker['consumer']!);
+    for (let i = 0; i < 3; i++) await add.delay(i, i);
+    // Just sent: waiting is not stalling yet.
+    expect((await health.readiness()).ready).toBe(true);
+    now += 29_000;
+    expect((await health.readiness()).ready).toBe(true);
+    now += 1_000;
+    expect(await health.readiness()).toEqual({
+      ready: false,
+      checks: { consuming: true, broker: true, reconnects: true, receiving: 'messages have waited 30s (3 in celery) while the worker had room and received nothing: the consumer has stalled' },
+    });
+    health.close();
+  });
+
+  it('stays ready while the worker is full (prefetch reached), however long its tasks run', async () => {
+    const app = testApp();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = app.task('tasks.slow', () => gate);
+    const worker = testWorker(app, { concurrency: 1, prefetch: 1 });
+    let now = 1_000_000;
+    const health = new WorkerHealth(worker, { stallAfterMs: 30_000 }, () => now);
+    await worker.start();
+    await slow.delay();
+    await slow.delay();
+    await waitFor(() => worker.stats.active === 1);
+    now += 60_000;
+    expect((await health.readiness()).checks.receiving).toBe(true);
+    release();
+    await worker.stop();
+    health.close();
+  });
+
+  it('stallAfterMs: 0 turns the receiving check off', async () => {
+    const app = testApp();
+    const add = app.task('tasks.add', (a: number, b: number) => a + b);
+    const worker = testWorker(app);
+    let now = 1_000_000;
+    const health = new WorkerHealth(worker, { stallAfterMs: 0 }, () => now);
+    await worker.start();
+    await simulateConsumerLoss(worker['consumer']!);
+    await add.delay(1, 1);
+    now += 600_000;
+    expect((await health.readiness()).ready).toBe(true);
     health.close();
   });
 
